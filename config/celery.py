@@ -1,0 +1,11 @@
+"""The Celery app. Queues: `sandbox` (learner code) and `explain` (the lab)."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("glassbook")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
