@@ -1,0 +1,221 @@
+"""Every write of the exercises app: attempts, grading results, hint reveals.
+
+Each public function is keyword-only and transactional; bad input raises the API's
+exceptions (400 naming the field, 409, 413), before anything is stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from config.api import Conflict, PayloadTooLarge, validation_error
+from courseware.progress import recompute_progress
+from courseware.services import enroll
+from exercises import grading
+from exercises.models import Attempt, Exercise, HintReveal
+
+logger = logging.getLogger(__name__)
+
+UNAVAILABLE_MESSAGE = "The grader is unavailable right now; please submit again in a minute."
+
+
+def _score(exercise: Exercise, *, correct: bool, hints_used: int) -> float:
+    if not correct:
+        return 0.0
+    return max(0.0, exercise.points - exercise.hint_cost * hints_used)
+
+
+def _hints_used(user: Any, exercise: Exercise) -> int:
+    # Reveals of hints a re-import has since removed cost nothing.
+    return HintReveal.objects.filter(user=user, exercise=exercise, index__lt=len(exercise.hints)).count()
+
+
+# --- multiple choice ---------------------------------------------------------------------------------
+def _clean_choice_ids(exercise: Exercise, choice_ids: Any, known: set[int]) -> list[int]:
+    if not isinstance(choice_ids, list) or not choice_ids:
+        raise validation_error({"choices": "Choose at least one answer (a list of choice ids)."})
+    if any(isinstance(item, bool) or not isinstance(item, int) for item in choice_ids):
+        raise validation_error({"choices": "Each choice must be a choice id (a whole number)."})
+    chosen = list(dict.fromkeys(choice_ids))  # a double click's duplicate is still one choice
+    unknown = [item for item in chosen if item not in known]
+    if unknown:
+        listed = ", ".join(str(item) for item in unknown)
+        raise validation_error({"choices": f"Not a choice of this exercise: {listed}."})
+    if not exercise.multiple and len(chosen) != 1:
+        raise validation_error({"choices": "This question takes exactly one answer."})
+    return chosen
+
+
+@transaction.atomic
+def submit_choice_attempt(*, user: Any, exercise: Exercise, choice_ids: Any) -> Attempt:
+    """Grade a multiple-choice answer at once: correct iff the chosen set is the correct set."""
+    if exercise.kind != Exercise.Kind.MULTIPLE_CHOICE:
+        raise validation_error({"code": "This is a coding exercise: submit code."})
+    choices = list(exercise.choices.all())
+    chosen = _clean_choice_ids(exercise, choice_ids, {c.pk for c in choices})
+    correct_ids = {c.pk for c in choices if c.correct}
+    correct = set(chosen) == correct_ids
+    hints_used = _hints_used(user, exercise)
+    feedback = [{"choice": c.pk, "message": c.feedback_html} for c in choices if c.pk in chosen and c.feedback_html]
+    attempt = Attempt.objects.create(
+        user=user,
+        exercise=exercise,
+        choice_ids=chosen,
+        status=Attempt.Status.GRADED,
+        correct=correct,
+        score=_score(exercise, correct=correct, hints_used=hints_used),
+        hints_used=hints_used,
+        feedback=feedback,
+        graded_at=timezone.now(),
+    )
+    enroll(user=user, course=exercise.course)
+    recompute_progress(user=user, course=exercise.course)
+    return attempt
+
+
+# --- coding ------------------------------------------------------------------------------------------
+@transaction.atomic
+def submit_code_attempt(*, user: Any, exercise: Exercise, code: Any) -> Attempt:
+    """Queue code for grading; the ``sandbox`` queue grades it after this transaction commits."""
+    if exercise.kind != Exercise.Kind.CODING:
+        raise validation_error({"choices": "This is a multiple-choice exercise: submit choices."})
+    if not isinstance(code, str):
+        raise validation_error({"code": "Submit your code as text."})
+    if len(code.encode("utf-8")) > settings.CODE_MAX_BYTES:
+        raise PayloadTooLarge(f"Code is limited to {settings.CODE_MAX_BYTES // 1024} KB.")
+    if not code.strip():
+        raise validation_error({"code": "Write some code before submitting."})
+    if "\x00" in code:
+        raise validation_error({"code": "The code contains a NUL character."})
+    attempt = Attempt.objects.create(
+        user=user,
+        exercise=exercise,
+        code=code,
+        status=Attempt.Status.QUEUED,
+        hints_used=_hints_used(user, exercise),
+    )
+    enroll(user=user, course=exercise.course)
+    attempt_id = attempt.pk
+    transaction.on_commit(lambda: _enqueue(attempt_id))
+    return attempt
+
+
+def _enqueue(attempt_id: int) -> None:
+    from exercises.tasks import grade_attempt
+
+    try:
+        grade_attempt.delay(attempt_id)
+    except Exception:
+        # The broker is down: say so on the attempt instead of leaving it queued forever.
+        logger.exception("could not queue attempt %s for grading", attempt_id)
+        fail_grading(attempt_id=attempt_id, message=UNAVAILABLE_MESSAGE)
+
+
+def claim_attempt(*, attempt_id: int) -> Attempt | None:
+    """Mark a queued attempt running; None when it is already final or gone (a duplicate delivery).
+
+    A ``running`` attempt is claimed again: its worker died mid-run and the task was redelivered.
+    """
+    with transaction.atomic():
+        attempt = (
+            Attempt.objects.select_for_update(of=("self",)).select_related("exercise").filter(pk=attempt_id).first()
+        )
+        if attempt is None or attempt.is_final:
+            return None
+        attempt.status = Attempt.Status.RUNNING
+        attempt.save(update_fields=["status"])
+    return attempt
+
+
+def requeue_attempt(*, attempt_id: int) -> None:
+    Attempt.objects.filter(pk=attempt_id, status=Attempt.Status.RUNNING).update(status=Attempt.Status.QUEUED)
+
+
+@transaction.atomic
+def record_grading(*, attempt_id: int, checks: list[dict[str, Any]], result: grading.RunResult) -> Attempt | None:
+    """Store what the sandbox reported against ``checks`` (those the harness was built from)."""
+    # Lock the attempt only: attempts at the same exercise are graded side by side.
+    attempt = (
+        Attempt.objects.select_for_update(of=("self",)).select_related("exercise__course").filter(pk=attempt_id).first()
+    )
+    if attempt is None or attempt.is_final:
+        return None
+    outcome = grading.interpret(result, checks)
+    exercise = attempt.exercise
+    attempt.status = outcome.status
+    attempt.correct = outcome.correct
+    attempt.checks = outcome.checks
+    attempt.feedback = [{"choice": None, "message": outcome.message}] if outcome.message else []
+    attempt.score = _score(exercise, correct=outcome.correct, hints_used=attempt.hints_used)
+    attempt.stdout = grading.clip_stream(result.stdout)
+    attempt.stderr = grading.clip_stream(result.stderr)
+    attempt.error = grading.clip_stream(result.error) if result.status == "failed" else ""
+    attempt.duration_ms = max(0, int(result.duration_ms or 0))
+    attempt.graded_at = timezone.now()
+    attempt.save()
+    if result.harness_error:
+        # The trusted harness itself broke: worth an operator's look, never the learner's.
+        logger.warning("harness error grading attempt %s: %s", attempt_id, result.harness_error[-2000:])
+    if outcome.status == Attempt.Status.GRADED:
+        recompute_progress(user=attempt.user, course=exercise.course)
+    return attempt
+
+
+@transaction.atomic
+def fail_grading(*, attempt_id: int, message: str) -> Attempt | None:
+    """End an attempt that could not be graded (sandbox down, refused, timed out)."""
+    attempt = Attempt.objects.select_for_update().filter(pk=attempt_id).first()
+    if attempt is None or attempt.is_final:
+        return None
+    attempt.status = Attempt.Status.ERROR
+    attempt.correct = False
+    attempt.score = 0.0
+    attempt.feedback = [{"choice": None, "message": message}]
+    attempt.graded_at = timezone.now()
+    attempt.save()
+    return attempt
+
+
+# --- hints -------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Hint:
+    index: int
+    text: str
+    html: str
+    remaining: int
+    cost: float
+
+
+def reveal_hint(*, user: Any, exercise: Exercise) -> Hint:
+    """Reveal the next hint. Once all are revealed, the last one comes back again (nothing more is
+    revealed or charged) so a repeated request is harmless; an exercise without hints is a 409."""
+    total = len(exercise.hints)
+    if total == 0:
+        raise Conflict("This exercise has no hints.")
+    with transaction.atomic():
+        # Lock the learner's reveals of this exercise so two quick clicks reveal one hint each.
+        revealed = list(
+            HintReveal.objects.select_for_update()
+            .filter(user=user, exercise=exercise)
+            .order_by("index")
+            .values_list("index", flat=True)
+        )
+        index = next((i for i in range(total) if i not in revealed), None)
+        if index is None:
+            index = total - 1
+        else:
+            try:
+                with transaction.atomic():
+                    HintReveal.objects.create(user=user, exercise=exercise, index=index)
+            except IntegrityError:
+                pass  # the same reveal arrived twice at once
+            revealed.append(index)
+    hint = exercise.hints[index]
+    remaining = sum(1 for i in range(total) if i not in revealed)
+    return Hint(index=index, text=hint["markdown"], html=hint["html"], remaining=remaining, cost=exercise.hint_cost)

@@ -1,0 +1,354 @@
+"""Reading an ``{exercise}`` block: YAML body → ``ExerciseSpec``, or the first problem at its line.
+
+Pure (no database, no I/O): the importer calls it for every block before anything else.
+Line offsets follow ``DirectiveError``: 1 is the first line of the body.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from courseware.directives import DirectiveError
+from courseware.markdown import render_markdown
+from exercises import checklib
+
+ID_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+KINDS = ("multiple_choice", "coding")
+SOLUTION_VISIBILITY = ("after_pass", "after_attempts", "always", "never")
+COMMON_KEYS = {"id", "kind", "title", "prompt", "points", "hints", "hint_cost", "explanation"}
+KIND_KEYS = {
+    "multiple_choice": {"multiple", "shuffle", "choices"},
+    "coding": {"starter", "solution", "checks", "solution_visible", "solution_after_attempts"},
+}
+CHOICE_KEYS = {"text", "correct", "feedback", "id"}
+CHECK_KEYS = {"name", "code", "hidden"}
+MAX_CODE_BYTES = 64 * 1024
+MAX_TEXT = 20_000
+DEFAULT_TITLES = {"multiple_choice": "Check your understanding", "coding": "Exercise"}
+
+
+@dataclass
+class ChoiceSpec:
+    key: str
+    text: str
+    text_html: str
+    correct: bool
+    feedback_html: str
+
+
+@dataclass
+class CheckSpec:
+    name: str
+    code: str
+    hidden: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "code": self.code, "hidden": self.hidden}
+
+
+@dataclass
+class ExerciseSpec:
+    id: str
+    kind: str
+    title: str
+    prompt: str
+    prompt_html: str
+    points: float
+    course_slug: str
+    explanation_html: str = ""
+    hints: list[dict[str, str]] = field(default_factory=list)
+    hint_cost: float = 0.0
+    # multiple choice
+    multiple: bool = False
+    shuffle: bool = True
+    choices: list[ChoiceSpec] = field(default_factory=list)
+    # coding
+    starter: str = ""
+    solution: str = ""
+    checks: list[CheckSpec] = field(default_factory=list)
+    solution_visible: str = "after_pass"
+    solution_after_attempts: int | None = None
+    code_hash: str = ""
+    # Filled by sync, for render.
+    exercise_id: int | None = None
+    choice_ids: list[int] = field(default_factory=list)
+    include_editor: bool = False  # the page's first coding exercise loads the editor script
+
+    @property
+    def is_coding(self) -> bool:
+        return self.kind == "coding"
+
+
+def code_hash(starter: str, solution: str, checks: list[CheckSpec]) -> str:
+    """What verification depends on: the code, the checks and the check library itself."""
+    payload = json.dumps(
+        {
+            "starter": starter,
+            "solution": solution,
+            "checks": [c.as_dict() for c in checks],
+            "library": checklib.library_fingerprint(),
+        },
+        sort_keys=True,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+# --- YAML with line numbers -------------------------------------------------------------------------
+def _offset(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
+
+
+def _content_offset(node: yaml.Node) -> int:
+    """Offset of a scalar's first content line: a block scalar (| or >) starts on the next line."""
+    return node.start_mark.line + (2 if getattr(node, "style", None) in ("|", ">") else 1)
+
+
+def _mapping(node: yaml.Node, what: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+    if not isinstance(node, yaml.MappingNode):
+        raise DirectiveError(f"{what} must be a mapping (key: value lines)", _offset(node))
+    found: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+    for key_node, value_node in node.value:
+        key = str(key_node.value)
+        if key in found:
+            raise DirectiveError(f"{what}: duplicate key '{key}'", _offset(key_node))
+        found[key] = (key_node, value_node)
+    return found
+
+
+class _Reader:
+    """Typed access to one mapping's values, raising at the value's line."""
+
+    def __init__(self, node: yaml.Node, data: dict[str, Any], what: str, fallback: int) -> None:
+        self.nodes = _mapping(node, what)
+        self.data = data
+        self.what = what
+        self.fallback = fallback
+
+    def line(self, key: str) -> int:
+        if key in self.nodes:
+            return _offset(self.nodes[key][1])
+        return self.fallback
+
+    def key_line(self, key: str) -> int:
+        return _offset(self.nodes[key][0]) if key in self.nodes else self.fallback
+
+    def unknown(self, allowed: set[str], kind_note: dict[str, str] | None = None) -> None:
+        for key in self.nodes:
+            if key not in allowed:
+                note = (kind_note or {}).get(key)
+                message = note or f"unknown key '{key}' (allowed: {', '.join(sorted(allowed))})"
+                raise DirectiveError(f"{self.what}: {message}", self.key_line(key))
+
+    def text(self, key: str, *, required: bool, default: str = "", limit: int = MAX_TEXT) -> str:
+        if key not in self.data or self.data[key] is None:
+            if required:
+                raise DirectiveError(f"{self.what}: '{key}' is required", self.fallback)
+            return default
+        value = self.data[key]
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise DirectiveError(f"{self.what}: '{key}' must be text", self.line(key))
+        value = str(value)
+        if required and not value.strip():
+            raise DirectiveError(f"{self.what}: '{key}' must not be empty", self.line(key))
+        if len(value.encode("utf-8")) > limit:
+            raise DirectiveError(f"{self.what}: '{key}' is longer than {limit // 1024} KB", self.line(key))
+        return value
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self.data.get(key, default)
+        if not isinstance(value, bool):
+            raise DirectiveError(f"{self.what}: '{key}' must be true or false", self.line(key))
+        return value
+
+    def number(self, key: str, default: float, *, positive: bool) -> float:
+        value = self.data.get(key, default)
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not ok or (positive and value <= 0) or (not positive and value < 0):
+            rule = "a number greater than 0" if positive else "a number, 0 or more"
+            raise DirectiveError(f"{self.what}: '{key}' must be {rule}", self.line(key))
+        return float(value)
+
+    def sequence(self, key: str) -> tuple[list[Any], list[yaml.Node]]:
+        value = self.data.get(key)
+        node = self.nodes[key][1]
+        if not isinstance(value, list) or not isinstance(node, yaml.SequenceNode):
+            raise DirectiveError(f"{self.what}: '{key}' must be a list (lines starting with '- ')", self.line(key))
+        return value, list(node.value)
+
+
+def _html(markdown: str) -> str:
+    return render_markdown(markdown).html
+
+
+def _inline_html(markdown: str) -> str:
+    """A choice's text sits in a label: one paragraph loses its <p> wrapper."""
+    html = _html(markdown).strip()
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        return html[3:-4]
+    return html
+
+
+def _compile(code: str, label: str, node: yaml.Node) -> None:
+    try:
+        compile(code, label, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        line = _content_offset(node) + max((exc.lineno or 1) - 1, 0)
+        raise DirectiveError(f"{label} is not valid Python: {exc.msg}", line) from exc
+    except ValueError as exc:  # a NUL character
+        raise DirectiveError(f"{label} is not valid Python: {exc}", _content_offset(node)) from exc
+
+
+# --- the block ----------------------------------------------------------------------------------------
+def parse_exercise(body: str, course_slug: str) -> ExerciseSpec:
+    """Check an ``{exercise}`` body against docs/content-format.md; raise at the first problem."""
+    try:
+        root = yaml.compose(body, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(body)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise DirectiveError(f"not valid YAML: {problem}", (mark.line + 1) if mark else 1) from exc
+    if root is None or not isinstance(data, dict):
+        raise DirectiveError("the body must be a YAML mapping with at least 'id', 'kind' and 'prompt'", 1)
+    top = _Reader(root, data, "exercise", 1)
+
+    kind = data.get("kind")
+    if kind not in KINDS:
+        where = top.line("kind") if "kind" in data else 1
+        raise DirectiveError(f"'kind' must be one of {', '.join(KINDS)}" + ("" if kind else " (it is missing)"), where)
+    other = KINDS[1 - KINDS.index(kind)]
+    notes = {key: f"'{key}' is only for {other} exercises" for key in KIND_KEYS[other]}
+    top.unknown(COMMON_KEYS | KIND_KEYS[kind], notes)
+
+    key = top.text("id", required=True, limit=100)
+    if not ID_RE.match(key):
+        raise DirectiveError("'id' may hold lowercase letters, digits, single hyphens or underscores", top.line("id"))
+    title = top.text("title", required=False, default=DEFAULT_TITLES[kind], limit=200).strip()
+    if not title:
+        raise DirectiveError("'title' must not be empty", top.line("title"))
+    prompt = top.text("prompt", required=True)
+    spec = ExerciseSpec(
+        id=key,
+        kind=kind,
+        title=title,
+        prompt=prompt,
+        prompt_html=_html(prompt),
+        points=top.number("points", 1, positive=True),
+        course_slug=course_slug,
+        explanation_html=_html(top.text("explanation", required=False)),
+        hint_cost=top.number("hint_cost", 0, positive=False),
+    )
+    if "hints" in data:
+        hints, nodes = top.sequence("hints")
+        for hint, node in zip(hints, nodes, strict=True):
+            if not isinstance(hint, str) or not hint.strip():
+                raise DirectiveError("exercise: every hint must be non-empty text", _offset(node))
+            spec.hints.append({"markdown": hint, "html": _html(hint)})
+    if kind == "multiple_choice":
+        _parse_choices(top, spec)
+    else:
+        _parse_coding(top, spec)
+    return spec
+
+
+def _parse_choices(top: _Reader, spec: ExerciseSpec) -> None:
+    spec.multiple = top.boolean("multiple", False)
+    spec.shuffle = top.boolean("shuffle", True)
+    if "choices" not in top.data:
+        raise DirectiveError("exercise: 'choices' is required for a multiple_choice exercise", 1)
+    items, nodes = top.sequence("choices")
+    if len(items) < 2:
+        raise DirectiveError("exercise: a multiple_choice exercise needs at least 2 choices", top.line("choices"))
+    seen_keys: dict[str, int] = {}
+    seen_texts: dict[str, int] = {}
+    for position, (item, node) in enumerate(zip(items, nodes, strict=True), start=1):
+        what = f"choice {position}"
+        if not isinstance(item, dict):
+            raise DirectiveError(f"{what} must be a mapping with 'text' (and 'correct', 'feedback')", _offset(node))
+        choice = _Reader(node, item, what, _offset(node))
+        choice.unknown(CHOICE_KEYS)
+        text = choice.text("text", required=True)
+        key = choice.text("id", required=False, default=str(position), limit=100).strip()
+        if not key:
+            raise DirectiveError(f"{what}: 'id' must not be empty", choice.line("id"))
+        if key in seen_keys:
+            raise DirectiveError(f"{what}: id '{key}' is also used by choice {seen_keys[key]}", choice.line("id"))
+        normalised = " ".join(text.split()).lower()
+        if normalised in seen_texts:
+            raise DirectiveError(f"{what}: the same text as choice {seen_texts[normalised]}", choice.line("text"))
+        seen_keys[key] = seen_texts[normalised] = position
+        spec.choices.append(
+            ChoiceSpec(
+                key=key,
+                text=text,
+                text_html=_inline_html(text),
+                correct=choice.boolean("correct", False),
+                feedback_html=_html(choice.text("feedback", required=False)),
+            )
+        )
+    correct = sum(1 for c in spec.choices if c.correct)
+    if correct == 0:
+        raise DirectiveError("exercise: at least one choice must have 'correct: true'", top.line("choices"))
+    if correct > 1 and not spec.multiple:
+        raise DirectiveError(
+            f"exercise: {correct} choices are correct but a single-answer question has exactly one "
+            "(add 'multiple: true' if several are right)",
+            top.line("choices"),
+        )
+
+
+def _parse_coding(top: _Reader, spec: ExerciseSpec) -> None:
+    if "starter" not in top.data:
+        raise DirectiveError("exercise: 'starter' is required for a coding exercise (the code learners start from)", 1)
+    spec.starter = top.text("starter", required=False, limit=MAX_CODE_BYTES)
+    spec.solution = top.text("solution", required=True, limit=MAX_CODE_BYTES)
+    _compile(spec.solution, "solution", top.nodes["solution"][1])
+    if "checks" not in top.data:
+        raise DirectiveError("exercise: 'checks' is required for a coding exercise (at least one)", 1)
+    items, nodes = top.sequence("checks")
+    if not items:
+        raise DirectiveError("exercise: a coding exercise needs at least one check", top.line("checks"))
+    names: dict[str, int] = {}
+    for position, (item, node) in enumerate(zip(items, nodes, strict=True), start=1):
+        what = f"check {position}"
+        if not isinstance(item, dict):
+            raise DirectiveError(f"{what} must be a mapping with 'name' and 'code'", _offset(node))
+        check = _Reader(node, item, what, _offset(node))
+        check.unknown(CHECK_KEYS)
+        name = " ".join(check.text("name", required=True, limit=200).split())
+        if name in names:
+            raise DirectiveError(f"{what}: the name '{name}' is also used by check {names[name]}", check.line("name"))
+        names[name] = position
+        code = check.text("code", required=True, limit=MAX_CODE_BYTES)
+        _compile(code, f"check '{name}'", check.nodes["code"][1])
+        spec.checks.append(CheckSpec(name=name, code=code, hidden=check.boolean("hidden", False)))
+    visible = top.data.get("solution_visible", "after_pass")
+    if visible not in SOLUTION_VISIBILITY:
+        raise DirectiveError(
+            f"exercise: 'solution_visible' must be one of {', '.join(SOLUTION_VISIBILITY)}",
+            top.line("solution_visible"),
+        )
+    spec.solution_visible = visible
+    if visible == "after_attempts":
+        after = top.data.get("solution_after_attempts")
+        if isinstance(after, bool) or not isinstance(after, int) or after < 1:
+            raise DirectiveError(
+                "exercise: 'solution_after_attempts' must be a whole number of at least 1 with "
+                "solution_visible: after_attempts",
+                top.line("solution_after_attempts")
+                if "solution_after_attempts" in top.data
+                else top.line("solution_visible"),
+            )
+        spec.solution_after_attempts = after
+    elif "solution_after_attempts" in top.data:
+        raise DirectiveError(
+            "exercise: 'solution_after_attempts' only applies with solution_visible: after_attempts",
+            top.key_line("solution_after_attempts"),
+        )
+    spec.code_hash = code_hash(spec.starter, spec.solution, spec.checks)
