@@ -1,0 +1,1 @@
+"""Instructor authoring: editing courses in the browser, bundles, co-authors and analytics."""
