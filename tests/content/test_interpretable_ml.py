@@ -1,0 +1,98 @@
+"""The flagship course as shipped: structure from the files, correctness by a real import.
+
+The import itself runs every example, every coding solution and starter in the sandbox and
+computes every lab embed; a single failure fails it with file:line.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from courseware.markdown import find_directives, render_markdown, split_front_matter
+
+COURSE = Path(__file__).resolve().parents[2] / "content" / "interpretable-ml"
+PAGES = sorted(COURSE.glob("[0-9]*/[0-9]*.md"))
+MIN_WORDS, MAX_WORDS = 400, 1200
+
+
+def page_parts(path: Path):
+    front, body, _ = split_front_matter(path.read_text())
+    return front, body, find_directives(body)
+
+
+def exercises(directives):
+    return [yaml.safe_load(d.body) for d in directives if d.name == "exercise"]
+
+
+def test_the_course_has_the_eight_chapters_in_order():
+    chapters = sorted(p.name for p in COURSE.iterdir() if p.is_dir())
+    assert [c.split("-", 1)[0] for c in chapters] == [f"{n:02d}" for n in range(1, 9)]
+    for chapter in chapters:
+        pages = list((COURSE / chapter).glob("*.md"))
+        assert 2 <= len(pages) <= 4, f"{chapter} has {len(pages)} pages"
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_page_is_within_the_word_bounds_and_ends_with_a_question(path):
+    front, body, directives = page_parts(path)
+    words = render_markdown(body).word_count
+    assert MIN_WORDS <= words <= MAX_WORDS, f"{words} words"
+    assert front.get("title")
+    assert directives and directives[-1].name == "exercise", "a page ends with an exercise"
+    last = yaml.safe_load(directives[-1].body)
+    assert last["kind"] == "multiple_choice"
+    for exercise in exercises(directives):
+        if exercise["kind"] == "multiple_choice":
+            assert any(c.get("correct") for c in exercise["choices"]), exercise["id"]
+            assert all(c.get("feedback") for c in exercise["choices"]), f"{exercise['id']}: feedback for every choice"
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_technical_pages_have_a_runnable_example(path):
+    chapter = int(path.parent.name.split("-")[0])
+    _, _, directives = page_parts(path)
+    if chapter >= 3:
+        assert any(d.name == "runnable" for d in directives), "every technical page has an example"
+
+
+def test_chapters_from_three_on_have_a_coding_exercise_and_references():
+    for chapter in sorted(p for p in COURSE.iterdir() if p.is_dir()):
+        pages = sorted(chapter.glob("*.md"))
+        kinds = {e["kind"] for page in pages for e in exercises(page_parts(page)[2])}
+        if int(chapter.name.split("-")[0]) >= 3:
+            assert "coding" in kinds, chapter.name
+        assert re.search(r"^## References", pages[-1].read_text(), re.MULTILINE), f"{chapter.name}: references"
+
+
+def test_chapter_one_fits_and_draws_a_plot_and_embeds_the_lab():
+    bodies = [page_parts(p)[1] for p in PAGES if p.parent.name.startswith("01-")]
+    runnables = [d.body for body in bodies for d in find_directives(body) if d.name == "runnable"]
+    assert any(".fit(" in code and ("plt." in code or "ax." in code) for code in runnables)
+    assert any(d.name == "explainlab" for body in bodies for d in find_directives(body))
+    kinds = [e["kind"] for body in bodies for e in exercises(find_directives(body))]
+    assert "coding" in kinds
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_the_course_imports_with_every_example_solution_and_embed_verified(client, settings, tmp_path, sandbox_server):
+    """Runs every example, every coding solution (must pass) and starter (must fail) in the
+    sandbox and computes every lab embed; then every page renders."""
+    from django.core.management import call_command
+
+    from courseware.models import Page
+    from exercises.models import Exercise
+
+    settings.MEDIA_ROOT = tmp_path
+    call_command("import_course", str(COURSE), verbosity=0)
+    pages = list(Page.objects.select_related("chapter").order_by("sequence"))
+    assert len(pages) == len(PAGES)
+    assert Exercise.objects.filter(kind="coding").count() >= 6
+    for page in pages:
+        response = client.get(f"/courses/interpretable-ml/{page.chapter.slug}/{page.slug}/")
+        assert response.status_code == 200, page
+        assert "Traceback" not in page.html
