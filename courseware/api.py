@@ -54,7 +54,7 @@ class PageDetailView(APIView):
 
 
 def _progress_payload(user: Any, row: Any) -> dict[str, Any]:
-    code = certificate_hooks.certificate_code(user=user, course=row.course)
+    code = certificate_hooks.certificate_code(user=user, course=row.course, completed=row.completed_at is not None)
     return ProgressSerializer(row, context={"certificate_code": code}).data
 
 

@@ -16,5 +16,6 @@ def register_lookup(lookup: Callable[..., str | None]) -> None:
     _lookup = lookup
 
 
-def certificate_code(*, user: Any, course: Any) -> str | None:
-    return _lookup(user=user, course=course) if _lookup else None
+def certificate_code(*, user: Any, course: Any, completed: bool) -> str | None:
+    """The code of the learner's certificate; ``completed`` says the course rule is met."""
+    return _lookup(user=user, course=course, completed=completed) if _lookup else None
