@@ -1,10 +1,19 @@
-// Authoring entry point: the Markdown editor (CodeMirror 6, line numbers, so problems
+// Authoring entry point: the Markdown editor (CodeMirror 6 with Markdown highlighting and line numbers, so problems
 // reported as "line N" can be found), the live preview trigger, jumping to a problem's line,
 // the exercise form's kind switch and keyboard focus after reordering the outline.
 // Everything degrades to plain forms without JavaScript.
 import { EditorView, keymap, lineNumbers, highlightActiveLine, highlightActiveLineGutter, drawSelection } from "@codemirror/view";
 import { EditorState } from "@codemirror/state";
 import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
+import { markdown } from "@codemirror/lang-markdown";
+import { LanguageDescription, syntaxHighlighting, defaultHighlightStyle } from "@codemirror/language";
+import { python } from "@codemirror/lang-python";
+
+// Fenced code in a page is Python: plain ```python blocks and the directives whose body is
+// code (```{runnable}). Other directives hold YAML-like options and stay plain.
+const fencedLanguages = [
+  LanguageDescription.of({ name: "Python", alias: ["python", "py", "{runnable}"], support: python() }),
+];
 
 const theme = EditorView.theme({
   "&": { fontSize: "14px", border: "1px solid #c9ced6", borderRadius: "8px", backgroundColor: "#fff" },
@@ -30,6 +39,8 @@ function mountMarkdown(textarea) {
         drawSelection(),
         history(),
         EditorView.lineWrapping,
+        markdown({ codeLanguages: fencedLanguages }),
+        syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
         keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
         theme,
         EditorView.updateListener.of((update) => {

@@ -97,6 +97,9 @@ def test_instructor_writes_publishes_and_sees_a_learner(
             "```",
         ],
     )
+    # The editor highlights Markdown as it is typed: the heading's text is set in bold.
+    heading = editor_pane.locator(".cm-line", has_text="## A tiny table").locator("span").first
+    assert heading.evaluate("node => getComputedStyle(node).fontWeight") == "700"
     preview = page.locator("#preview")
     expect(preview.locator("strong", has_text="features")).to_be_visible()
     expect(preview.locator("math").first).to_be_attached()
