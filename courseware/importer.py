@@ -29,6 +29,7 @@ from courseware.markdown import (
     validate_admonitions,
 )
 from courseware.models import Chapter, Course, Page
+from courseware.progress import schedule_course_refresh
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CHAPTER_DIR_RE = re.compile(r"^(\d{1,3})-([a-z0-9]+(?:-[a-z0-9]+)*)$")
@@ -541,6 +542,9 @@ def save_page(
 
 
 def refresh_course_counts(course: Course) -> None:
+    """Store the course's counts after its structure changed; learners' stored progress, which
+    is counted out of the same pages, is refreshed by a worker once this commits."""
+    schedule_course_refresh(course)
     pages = Page.objects.filter(course=course, published=True)
     course.chapter_count = Chapter.objects.filter(course=course).count()
     course.page_count = pages.count()

@@ -122,6 +122,8 @@ def course_contribution(user: Any, course: Course) -> Contribution:
     totals = live.aggregate(points=Sum("points"), count=Count("id"))
     if not totals["count"]:
         return Contribution()
+    if user is None:  # the course's totals only
+        return Contribution(points_total=float(totals["points"] or 0), total=totals["count"])
     best = (
         Attempt.objects.filter(user=user, exercise__in=live, status=Attempt.Status.GRADED)
         .values("exercise_id", "exercise__points")

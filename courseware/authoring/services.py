@@ -27,6 +27,7 @@ from courseware.authoring.exercise_blocks import append_exercise, replace_exerci
 from courseware.authoring.validation import EditorProblem, PageCheck, PageDraft, check_page
 from courseware.importer import SLUG_RE, ImportSummary
 from courseware.models import Chapter, Course, Page
+from courseware.progress import schedule_course_refresh
 
 MAX_POSITION = 999  # file names carry at most three digits (01-…, 999-…)
 LANGUAGE_HELP = "a language tag such as 'en' or 'de-CH'"
@@ -131,6 +132,7 @@ def update_course(
     course.require_all_pages = require_all_pages
     course.save(update_fields=["title", "summary", "language", "pass_mark", "require_all_pages", "updated_at"])
     search.refresh_course(course)  # the language picks the stemming
+    schedule_course_refresh(course)  # a lower pass mark can complete learners
     return course
 
 

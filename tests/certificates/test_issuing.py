@@ -8,6 +8,7 @@ import subprocess
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.urls import reverse
 
 from certificates.models import Certificate
 from certificates.tasks import render_certificate
@@ -38,6 +39,59 @@ def test_completing_a_course_issues_exactly_one_certificate(learner_api, tiny_co
     assert again["certificate"] == certificate["code"]
     assert learner_api.get("/api/v1/courses/tiny-course/progress/").json()["certificate"] == certificate["code"]
     assert Certificate.objects.count() == 1
+
+
+def _read_all_but_the_last_page(api_client, course) -> Page:
+    pages = list(Page.objects.filter(course=course, published=True).order_by("sequence"))
+    for page in pages[:-1]:
+        assert api_client.post(f"/api/v1/pages/{page.pk}/read/").status_code == 200
+    return pages[-1]
+
+
+def test_removing_the_last_unread_page_completes_the_course_for_its_learners(
+    learner_api, learner_client, instructor, instructor_client, tiny_course, django_capture_on_commit_callbacks
+):
+    tiny_course.owner = instructor
+    tiny_course.save()
+    unread = _read_all_but_the_last_page(learner_api, tiny_course)
+    assert "2/3 pages read" in learner_client.get("/courses/tiny-course/").content.decode()
+    assert learner_api.get("/api/v1/certificates/").json()["count"] == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = instructor_client.post(
+            reverse("authoring:page_delete", kwargs={"slug": "tiny-course", "page_id": unread.pk})
+        )
+    assert response.status_code == 302
+
+    # Without reading anything more, the learner is complete and holds the certificate.
+    overview = learner_client.get("/courses/tiny-course/").content.decode()
+    assert "2/2 pages read" in overview and "<strong>completed</strong>" in overview
+    assert learner_api.get("/api/v1/certificates/").json()["count"] == 1
+
+
+def test_a_gentler_completion_rule_completes_learners_who_now_meet_it(
+    learner_api, learner_client, instructor, instructor_client, tiny_course, django_capture_on_commit_callbacks
+):
+    tiny_course.owner = instructor
+    tiny_course.save()
+    _read_all_but_the_last_page(learner_api, tiny_course)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = instructor_client.post(
+            reverse("authoring:course_settings", kwargs={"slug": "tiny-course"}),
+            {"title": tiny_course.title, "summary": "", "language": "en", "pass_mark": "80", "pages_read": "none"},
+        )
+    assert response.status_code == 302
+
+    assert "<strong>completed</strong>" in learner_client.get("/courses/tiny-course/").content.decode()
+    assert learner_api.get("/api/v1/certificates/").json()["count"] == 1
+
+
+def test_an_edit_that_changes_no_totals_recomputes_nobody(learner_api, tiny_course):
+    from courseware.progress import refresh_course_progress
+
+    _read_all_but_the_last_page(learner_api, tiny_course)
+    assert refresh_course_progress(tiny_course) == 0
 
 
 def test_no_certificate_before_the_course_is_complete(learner_api, tiny_course, django_capture_on_commit_callbacks):
