@@ -8,11 +8,13 @@ import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirro
 import { markdown } from "@codemirror/lang-markdown";
 import { LanguageDescription, syntaxHighlighting, defaultHighlightStyle } from "@codemirror/language";
 import { python } from "@codemirror/lang-python";
+import { yaml } from "@codemirror/lang-yaml";
 
-// Fenced code in a page is Python: plain ```python blocks and the directives whose body is
-// code (```{runnable}). Other directives hold YAML-like options and stay plain.
+// Fenced code in a page: Python in plain ```python blocks and in ```{runnable} examples; YAML
+// in the directives whose body is a spec (```{exercise}, ```{explainlab}).
 const fencedLanguages = [
   LanguageDescription.of({ name: "Python", alias: ["python", "py", "{runnable}"], support: python() }),
+  LanguageDescription.of({ name: "YAML", alias: ["yaml", "yml", "{exercise}", "{explainlab}"], support: yaml() }),
 ];
 
 const theme = EditorView.theme({

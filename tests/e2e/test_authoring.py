@@ -134,6 +134,12 @@ def test_instructor_writes_publishes_and_sees_a_learner(
     page.get_by_role("button", name="Save to the page").click()
     expect(page.locator(".message-success")).to_contain_text("Saved the exercise")
     expect(page.locator("#preview .directive-preview")).to_contain_text("What a model does")
+    # The exercise is now YAML in the page's Markdown, highlighted as YAML: its keys are coloured.
+    key_line = page.locator(".editor-pane .cm-line", has_text="id: what-a-model-does")
+    colours = key_line.locator("span").evaluate_all("nodes => nodes.map(node => getComputedStyle(node).color)")
+    text_colour = key_line.evaluate("node => getComputedStyle(node).color")
+    assert any(colour != text_colour for colour in colours), (colours, text_colour)
+    shot(page, "page-editor-exercise")
 
     # --- chapter 2 with a coding exercise, validated in the sandbox ---------------------------
     page.get_by_role("link", name="Back to the course").click()
