@@ -3,29 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from django.core.management import CommandError, call_command
 
 from courseware.models import Chapter, Course, Page, PageRead
+from tests.plugins.courses import failing_import, run_import
 
 pytestmark = pytest.mark.django_db
-
-
-def run_import(folder) -> str:
-    from io import StringIO
-
-    out = StringIO()
-    call_command("import_course", str(folder), stdout=out, stderr=out)
-    return out.getvalue()
-
-
-def failing_import(folder) -> str:
-    from io import StringIO
-
-    err = StringIO()
-    with pytest.raises(CommandError) as info:
-        call_command("import_course", str(folder), stdout=StringIO(), stderr=err)
-    assert "nothing was changed" in str(info.value)
-    return err.getvalue()
 
 
 def test_import_creates_course_chapters_and_pages(tiny_course_dir):

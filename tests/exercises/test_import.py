@@ -4,33 +4,18 @@ nothing changed on failure, learners' attempts kept across re-imports."""
 from __future__ import annotations
 
 import re
-from io import StringIO
 
 import pytest
-from django.core.management import CommandError, call_command
 
 from courseware.models import Page
 from exercises.models import Attempt, Choice, Exercise
+from tests.plugins.courses import failing_import, run_import
 
 pytestmark = pytest.mark.django_db
 
 PAGE = "01-basics/01-questions.md"
 CODING_PAGE = "01-basics/02-coding.md"
 HEADER = "---\ntitle: A page\n---\nSome text.\n\n"  # the fence opens on line 6, the body on line 7
-
-
-def run_import(folder) -> str:
-    out = StringIO()
-    call_command("import_course", str(folder), stdout=out, stderr=out)
-    return out.getvalue()
-
-
-def failing_import(folder) -> str:
-    err = StringIO()
-    with pytest.raises(CommandError) as info:
-        call_command("import_course", str(folder), stdout=StringIO(), stderr=err)
-    assert "nothing was changed" in str(info.value)
-    return err.getvalue()
 
 
 def exercise_block(body: str) -> str:

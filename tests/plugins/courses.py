@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 import shutil
+from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "courses"
+
+
+def run_import(folder) -> str:
+    """Import ``folder`` with the management command; returns what it printed."""
+    out = StringIO()
+    call_command("import_course", str(folder), stdout=out, stderr=out)
+    return out.getvalue()
+
+
+def failing_import(folder) -> str:
+    """Import ``folder``, which must fail without changing anything; returns the problems printed."""
+    err = StringIO()
+    with pytest.raises(CommandError) as info:
+        call_command("import_course", str(folder), stdout=StringIO(), stderr=err)
+    assert "nothing was changed" in str(info.value)
+    return err.getvalue()
 
 
 @pytest.fixture

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-from io import StringIO
-
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 
 from courseware.models import Course, Page
 from runs.models import Run, Runnable
+from tests.plugins.courses import failing_import
 
 pytestmark = pytest.mark.django_db
 
 PRINTING = "01-examples/01-printing.md"
 PAGE_URL = "/courses/runnable-course/examples/printing/"
-
-
-def failing_import(folder) -> str:
-    err = StringIO()
-    with pytest.raises(CommandError) as info:
-        call_command("import_course", str(folder), stdout=StringIO(), stderr=err)
-    assert "nothing was changed" in str(info.value)
-    return err.getvalue()
 
 
 def write_page(folder, relative: str, body: str) -> None:
