@@ -75,6 +75,20 @@ class DatasetInfo:
         }
 
 
+def load_bundled(loader: str, info: DatasetInfo, **options: Any) -> tuple[Any, Any]:
+    """``(X, y)`` of a set bundled with scikit-learn (``sklearn.datasets.<loader>``).
+
+    Specs and explanations name features, so a scikit-learn release that renamed them is
+    refused here rather than producing plots with the wrong labels.
+    """
+    from sklearn import datasets
+
+    bunch = getattr(datasets, loader)(**options)
+    if list(bunch.feature_names) != list(info.feature_names):
+        raise RuntimeError(f"{info.key}: scikit-learn feature names changed")
+    return bunch.data, bunch.target
+
+
 @dataclass(frozen=True, eq=False)
 class Dataset:
     """A loaded, split dataset. Arrays are read-only because they are shared via a cache."""

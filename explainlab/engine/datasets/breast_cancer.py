@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from explainlab.engine.datasets.base import DatasetInfo, Feature
+from explainlab.engine.datasets.base import DatasetInfo, Feature, load_bundled
 
 _MEASURES = {
     "radius": "mean distance from the centre to points on the nucleus perimeter",
@@ -26,12 +26,7 @@ _AGGREGATES = (
 
 
 def _load() -> tuple[Any, Any]:
-    from sklearn.datasets import load_breast_cancer
-
-    bunch = load_breast_cancer()
-    if list(bunch.feature_names) != list(DATASET.feature_names):
-        raise RuntimeError("breast_cancer: scikit-learn feature names changed")
-    return bunch.data, bunch.target
+    return load_bundled("load_breast_cancer", DATASET)
 
 
 DATASET = DatasetInfo(

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from explainlab.engine.datasets.base import DatasetInfo, Feature
+from explainlab.engine.datasets.base import DatasetInfo, Feature, load_bundled
 
 
 def _load() -> tuple[Any, Any]:
-    from sklearn.datasets import load_iris
-
-    bunch = load_iris()
-    if list(bunch.feature_names) != list(DATASET.feature_names):
-        raise RuntimeError("iris: scikit-learn feature names changed")
-    return bunch.data, bunch.target
+    return load_bundled("load_iris", DATASET)
 
 
 DATASET = DatasetInfo(
