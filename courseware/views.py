@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -60,44 +61,40 @@ def course_overview(request: HttpRequest, course_slug: str) -> HttpResponse:
 @anonymous_page_cache
 def page_view(request: HttpRequest, course_slug: str, chapter_slug: str, page_slug: str) -> HttpResponse:
     page = selectors.get_page_by_slugs(request.user, course_slug, chapter_slug, page_slug)
-    course = page.course
-    outline = selectors.course_outline(request.user, course)
+    outline = selectors.course_outline(request.user, page.course)
+    context = reader_page_context(page, outline, link=lambda p: _page_link(course_slug, p))
+    return render(request, "courseware/page.html", context)
+
+
+def reader_page_context(page: Page, outline: selectors.Outline, *, link: Callable[[Page], str]) -> dict[str, Any]:
+    """What ``courseware/page.html`` shows around ``page``: the table of contents, neighbours
+    and progress. ``link`` gives each page's address (the authoring preview links its own)."""
     previous, following = selectors.neighbours(outline, page)
-    toc = []
-    for chapter in outline.chapters:
-        toc.append(
-            {
-                "chapter": chapter,
-                "current": chapter.pk == page.chapter_id,
-                "pages": [
-                    {
-                        "page": p,
-                        "url": _page_link(course.slug, p),
-                        "read": p.pk in outline.read_ids,
-                        "current": p.pk == page.pk,
-                    }
-                    for p in chapter.pages.all()
-                ],
-            }
-        )
-    position = outline.pages.index(page) + 1 if page in outline.pages else 0
-    return render(
-        request,
-        "courseware/page.html",
+    toc = [
         {
-            "course": course,
-            "page": page,
-            "toc": toc,
-            "previous": previous,
-            "previous_url": _page_link(course.slug, previous) if previous else None,
-            "next": following,
-            "next_url": _page_link(course.slug, following) if following else None,
-            "progress": outline.progress,
-            "position": position,
-            "page_total": len(outline.pages),
-            "is_read": page.pk in outline.read_ids,
-        },
-    )
+            "chapter": chapter,
+            "current": chapter.pk == page.chapter_id,
+            "pages": [
+                {"page": p, "url": link(p), "read": p.pk in outline.read_ids, "current": p.pk == page.pk}
+                for p in chapter.pages.all()
+            ],
+        }
+        for chapter in outline.chapters
+    ]
+    position = outline.pages.index(page) + 1 if page in outline.pages else 0
+    return {
+        "course": page.course,
+        "page": page,
+        "toc": toc,
+        "previous": previous,
+        "previous_url": link(previous) if previous else None,
+        "next": following,
+        "next_url": link(following) if following else None,
+        "progress": outline.progress,
+        "position": position,
+        "page_total": len(outline.pages),
+        "is_read": page.pk in outline.read_ids,
+    }
 
 
 @require_POST

@@ -37,6 +37,7 @@ from courseware.authoring.forms import (
 from courseware.authoring.validation import PageDraft, render_preview
 from courseware.importer import ImportFailed
 from courseware.models import Course, Page
+from courseware.views import reader_page_context
 
 View = Callable[..., HttpResponse]
 
@@ -439,41 +440,12 @@ def page_learner_view(request: HttpRequest, course: Course, page_id: int) -> Htt
     def link(p: Page) -> str:
         return reverse("authoring:page_learner", kwargs={"slug": course.slug, "page_id": p.pk})
 
-    toc = [
-        {
-            "chapter": chapter,
-            "current": chapter.pk == page.chapter_id,
-            "pages": [
-                {"page": p, "url": link(p), "read": p.pk in outline.read_ids, "current": p.pk == page.pk}
-                for p in chapter.pages.all()
-            ],
-        }
-        for chapter in outline.chapters
-    ]
-    previous, following = reader_selectors.neighbours(outline, page)
-    ids = [p.pk for p in outline.pages]
     drafts = [label for label, is_draft in (("page", not page.published), ("course", not course.published)) if is_draft]
     note = "Preview as a learner."
     if drafts:
         note += " Learners cannot see this " + " or ".join(drafts) + " until it is published."
     messages.info(request, note)
-    return render(
-        request,
-        "courseware/page.html",
-        {
-            "course": course,
-            "page": page,
-            "toc": toc,
-            "previous": previous,
-            "previous_url": link(previous) if previous else None,
-            "next": following,
-            "next_url": link(following) if following else None,
-            "progress": outline.progress,
-            "position": ids.index(page.pk) + 1 if page.pk in ids else 0,
-            "page_total": len(outline.pages),
-            "is_read": page.pk in outline.read_ids,
-        },
-    )
+    return render(request, "courseware/page.html", reader_page_context(page, outline, link=link))
 
 
 # --- the exercise editor --------------------------------------------------------------------------
