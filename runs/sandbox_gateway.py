@@ -7,8 +7,12 @@ settings were loaded, so the path is read at call time.
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Callable
 
+from celery import Task
+from celery.exceptions import Reject, Retry
 from django.conf import settings
 
 from sandbox.client import Limits, RunResult, SandboxRefused, SandboxUnavailable, ping, run
@@ -23,9 +27,12 @@ __all__ = [
     "check",
     "client_timeout",
     "retry_countdown",
+    "retry_or_give_up",
     "run_code",
     "socket_path",
 ]
+
+logger = logging.getLogger(__name__)
 
 # What docs/content-format.md promises authors and readers: 5 s CPU, 10 s wall, 1 GiB.
 RUN_LIMITS = Limits(cpu_seconds=5.0, wall_seconds=10.0)
@@ -62,6 +69,28 @@ TASK_MAX_RETRIES = 4
 def retry_countdown(retries: int) -> int:
     """1, 2, 4, 8 s: a restarting sandbox server is back in seconds, not minutes."""
     return min(2**retries, 8)
+
+
+def retry_or_give_up(
+    task: Task, exc: SandboxUnavailable, *, what: str, requeue: Callable[[], object], give_up: Callable[[], object]
+) -> Retry | None:
+    """The sandbox did not answer ``task`` (working on ``what``): put the row back with
+    ``requeue`` and retry with back-off; once the retries are spent, or the retry cannot even
+    be queued, ``give_up`` ends the row so no learner's page polls forever."""
+    retries = task.request.retries
+    if retries < TASK_MAX_RETRIES:
+        logger.warning("sandbox unavailable for %s (try %s): %s", what, retries + 1, exc)
+        requeue()
+        try:
+            # throw=False: eager mode (tests, the embedded site's e2e runs) only re-runs a
+            # retry that is returned; a raised Retry escapes when eager errors propagate.
+            return task.retry(exc=exc, countdown=retry_countdown(retries), throw=False)
+        except Reject:
+            give_up()
+            raise
+    logger.error("sandbox unavailable for %s, giving up: %s", what, exc)
+    give_up()
+    return None
 
 
 def check() -> dict[str, object]:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import logging
-
 from celery import Task, shared_task
-from celery.exceptions import Reject, Retry, SoftTimeLimitExceeded
+from celery.exceptions import Retry, SoftTimeLimitExceeded
 
 from runs import sandbox_gateway, services
 from runs.sandbox_gateway import (
@@ -14,10 +12,7 @@ from runs.sandbox_gateway import (
     TASK_SOFT_TIME_LIMIT,
     SandboxRefused,
     SandboxUnavailable,
-    retry_countdown,
 )
-
-logger = logging.getLogger(__name__)
 
 
 @shared_task(
@@ -37,19 +32,13 @@ def execute_run(self: Task, run_id: int) -> Retry | None:
     try:
         result = sandbox_gateway.run_code(run.code)
     except SandboxUnavailable as exc:
-        if self.request.retries < TASK_MAX_RETRIES:
-            logger.warning("sandbox unavailable for run %s (try %s): %s", run_id, self.request.retries + 1, exc)
-            services.requeue_run(run_id)
-            try:
-                # throw=False: eager mode (tests, the embedded site's e2e runs) only re-runs a
-                # retry that is returned; a raised Retry escapes when eager errors propagate.
-                return self.retry(exc=exc, countdown=retry_countdown(self.request.retries), throw=False)
-            except Reject:  # the retry could not even be queued: end the run rather than strand it
-                services.fail_run(run_id, sandbox_gateway.UNAVAILABLE_MESSAGE)
-                raise
-        logger.error("sandbox unavailable for run %s, giving up: %s", run_id, exc)
-        services.fail_run(run_id, sandbox_gateway.UNAVAILABLE_MESSAGE)
-        return None
+        return sandbox_gateway.retry_or_give_up(
+            self,
+            exc,
+            what=f"run {run_id}",
+            requeue=lambda: services.requeue_run(run_id),
+            give_up=lambda: services.fail_run(run_id, sandbox_gateway.UNAVAILABLE_MESSAGE),
+        )
     except SandboxRefused as exc:
         # The server is up but cannot isolate code and was not told to run it anyway: an
         # operator must act, so retrying is pointless.

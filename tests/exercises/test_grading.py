@@ -112,7 +112,7 @@ def test_code_that_runs_too_long_ends_in_error_not_a_pass(learner_api, exercises
 
 def test_unreachable_sandbox_ends_in_error_after_retries(learner_api, exercises, submit_code, monkeypatch, tmp_path):
     monkeypatch.setenv("GLASSBOOK_SANDBOX_SOCKET", str(tmp_path / "gone.sock"))
-    monkeypatch.setattr("exercises.tasks.retry_countdown", lambda retries: 0)
+    monkeypatch.setattr("runs.sandbox_gateway.retry_countdown", lambda retries: 0)
     body = graded(learner_api, submit_code(exercises["tree-top-feature"], SOLUTION))
     assert body["status"] == "error" and body["correct"] is False
     assert "grader is unavailable" in body["feedback"][0]["message"]
