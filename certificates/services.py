@@ -21,6 +21,7 @@ from kombu.exceptions import KombuError
 from accounts.services import update_profile
 from certificates import codes, credentials, rendering, selectors
 from certificates.models import Certificate
+from config.errors import Conflict
 from courseware.models import Course, CourseProgress
 
 logger = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ NAME_MAX_LENGTH = 120  # the length of accounts.User.display_name, which the nam
 REASON_MAX_LENGTH = 1000
 
 
-class CertificateError(Exception):
+class CertificateError(Conflict):
     """A request that conflicts with the certificate's state (the API answers 409)."""
 
 
