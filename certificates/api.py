@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, permissions
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -9,7 +9,8 @@ from rest_framework.views import APIView
 
 from certificates import selectors, services
 from certificates.serializers import CertificateSerializer, NameSerializer, RevokeSerializer
-from config.api import Conflict, validation_error
+from config.errors import Conflict
+from config.errors import invalid as validation_error
 
 
 class CertificateListView(generics.ListAPIView):
@@ -37,7 +38,10 @@ class RevokeView(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=RevokeSerializer, responses=CertificateSerializer)
+    @extend_schema(
+        request=RevokeSerializer,
+        responses={200: CertificateSerializer, 409: OpenApiResponse(description="Already revoked.")},
+    )
     def post(self, request: Request, code: str) -> Response:
         certificate = selectors.get_certificate_for_revoke(request.user, code)
         serializer = RevokeSerializer(data=request.data)
@@ -58,7 +62,10 @@ class NameView(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=NameSerializer, responses=CertificateSerializer)
+    @extend_schema(
+        request=NameSerializer,
+        responses={200: CertificateSerializer, 409: OpenApiResponse(description="The name was already chosen.")},
+    )
     def post(self, request: Request, code: str) -> Response:
         certificate = selectors.get_certificate_for_owner(request.user, code)
         serializer = NameSerializer(data=request.data)
