@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, permissions
 from rest_framework.request import Request
@@ -10,7 +9,6 @@ from rest_framework.views import APIView
 from certificates import selectors, services
 from certificates.serializers import CertificateSerializer, NameSerializer, RevokeSerializer
 from config.errors import Conflict
-from config.errors import invalid as validation_error
 
 
 class CertificateListView(generics.ListAPIView):
@@ -46,14 +44,10 @@ class RevokeView(APIView):
         certificate = selectors.get_certificate_for_revoke(request.user, code)
         serializer = RevokeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            revoked = services.revoke_certificate(
-                certificate=certificate, by=request.user, reason=serializer.validated_data["reason"]
-            )
-        except DjangoValidationError as exc:
-            raise validation_error(_fields(exc)) from exc
-        except services.CertificateError as exc:
-            raise Conflict(str(exc)) from exc
+        # Its domain errors (invalid reason, already revoked) become HTTP in config.api.
+        revoked = services.revoke_certificate(
+            certificate=certificate, by=request.user, reason=serializer.validated_data["reason"]
+        )
         return Response(CertificateSerializer(revoked).data)
 
 
@@ -72,15 +66,6 @@ class NameView(APIView):
         serializer.is_valid(raise_exception=True)
         if not certificate.name_pending:
             raise Conflict("This certificate already shows the name you chose.")
-        try:
-            services.set_printed_name(user=request.user, name=serializer.validated_data["name"])
-        except DjangoValidationError as exc:
-            raise validation_error(_fields(exc)) from exc
-        except services.CertificateError as exc:
-            raise Conflict(str(exc)) from exc
+        services.set_printed_name(user=request.user, name=serializer.validated_data["name"])
         certificate.refresh_from_db()
         return Response(CertificateSerializer(certificate).data)
-
-
-def _fields(exc: DjangoValidationError) -> dict[str, list[str] | str]:
-    return {name: list(messages) for name, messages in exc.message_dict.items()}
