@@ -7,7 +7,7 @@ COPY static ./static
 RUN npm run --silent build
 
 FROM python:3.11-slim-bookworm
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DEBUG=false \
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DEBUG=false STATIC_MANIFEST=true \
     OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MPLBACKEND=Agg
 RUN apt-get update && apt-get install -y --no-install-recommends bubblewrap libseccomp2 util-linux fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*

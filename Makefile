@@ -1,4 +1,5 @@
 # Two commands for a fresh clone:  make run   (the whole site)   and   make test   (the suite).
+# `make dev` runs the site with Django's debug pages, for development.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -9,10 +10,14 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test setup system-packages python-deps assets lint typecheck bench clean
+.PHONY: run dev test setup system-packages python-deps assets lint typecheck bench clean
 
 run: setup
 	$(PY) bin/run-all --host $(HOST) --port $(PORT)
+
+# The same site with Django's debug pages, for development only.
+dev: setup
+	DEBUG=true $(PY) bin/run-all --host $(HOST) --port $(PORT)
 
 test: setup
 	$(VENV)/bin/ruff check .

@@ -9,7 +9,6 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
 from django.db import IntegrityError, transaction
@@ -21,6 +20,7 @@ from kombu.exceptions import KombuError
 from accounts.services import update_profile
 from certificates import codes, credentials, rendering, selectors
 from certificates.models import Certificate
+from config.errors import Conflict, InvalidInput, NotAllowed
 from courseware.models import Course, CourseProgress
 
 logger = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ NAME_MAX_LENGTH = 120  # the length of accounts.User.display_name, which the nam
 REASON_MAX_LENGTH = 1000
 
 
-class CertificateError(Exception):
+class CertificateError(Conflict):
     """A request that conflicts with the certificate's state (the API answers 409)."""
 
 
@@ -211,11 +211,11 @@ def set_printed_name(*, user: Any, name: str) -> list[Certificate]:
     """
     cleaned = " ".join(name.split())
     if not cleaned:
-        raise ValidationError({"name": ["Enter the name to print on your certificate."]})
+        raise InvalidInput(fields={"name": ["Enter the name to print on your certificate."]})
     if len(cleaned) > NAME_MAX_LENGTH:
-        raise ValidationError({"name": [f"At most {NAME_MAX_LENGTH} characters."]})
+        raise InvalidInput(fields={"name": [f"At most {NAME_MAX_LENGTH} characters."]})
     if not cleaned.isprintable():
-        raise ValidationError({"name": ["The name contains characters that cannot be printed."]})
+        raise InvalidInput(fields={"name": ["The name contains characters that cannot be printed."]})
     with transaction.atomic():
         pending = list(
             Certificate.objects.select_for_update()
@@ -252,12 +252,14 @@ def _renamed_credential(signed: dict[str, Any], name: str, now: Any) -> dict[str
 def revoke_certificate(*, certificate: Certificate, by: Any, reason: str) -> Certificate:
     """Revoke for good, with a reason shown to everyone who verifies it."""
     if not selectors.can_revoke(by, certificate):
-        raise PermissionDenied("Only the course's authors and staff may revoke its certificates.")
+        raise NotAllowed("Only the course's authors and staff may revoke its certificates.")
     cleaned = reason.strip()
     if not cleaned:
-        raise ValidationError({"reason": ["Give the reason; it is shown to everyone who verifies the certificate."]})
+        raise InvalidInput(
+            fields={"reason": ["Give the reason; it is shown to everyone who verifies the certificate."]}
+        )
     if len(cleaned) > REASON_MAX_LENGTH:
-        raise ValidationError({"reason": [f"At most {REASON_MAX_LENGTH} characters."]})
+        raise InvalidInput(fields={"reason": [f"At most {REASON_MAX_LENGTH} characters."]})
     with transaction.atomic():
         locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
         if locked.revoked_at is not None:

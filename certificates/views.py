@@ -5,7 +5,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from certificates import selectors, services, signing
 from certificates.forms import NameForm, RevokeForm
 from certificates.models import Certificate
+from config.errors import InvalidInput
 
 
 @login_required
@@ -46,8 +46,8 @@ def set_name(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             changed = services.set_printed_name(user=request.user, name=form.cleaned_data["name"])
-        except ValidationError as exc:
-            form.add_error("name", exc.message_dict.get("name", exc.messages))
+        except InvalidInput as exc:
+            form.add_error("name", exc.fields.get("name") or [exc.text])
         except services.CertificateError as exc:
             messages.info(request, str(exc))
             return _back(request, next_url)
@@ -111,8 +111,8 @@ def revoke(request: HttpRequest, code: str) -> HttpResponse:
     if form.is_valid():
         try:
             services.revoke_certificate(certificate=certificate, by=request.user, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            form.add_error("reason", exc.message_dict.get("reason", exc.messages))
+        except InvalidInput as exc:
+            form.add_error("reason", exc.fields.get("reason") or [exc.text])
         except services.CertificateError as exc:
             messages.info(request, str(exc))
             return redirect("certificates:verify", code=certificate.code)

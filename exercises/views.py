@@ -13,8 +13,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
-from rest_framework.exceptions import APIException, ValidationError
 
+from config.errors import DomainError
 from courseware import selectors as course_selectors
 from courseware.models import CourseProgress
 from exercises import selectors, services
@@ -36,12 +36,6 @@ def _next_page_url(user: Any, exercise: Exercise) -> tuple[str, str]:
     if following is not None:
         return course_selectors.page_url(following), "next page"
     return reverse("courseware:course", kwargs={"course_slug": exercise.course.slug}), "back to the course"
-
-
-def _text_of(exc: APIException) -> str:
-    if isinstance(exc, ValidationError) and isinstance(exc.detail, dict):
-        return " ".join(str(m) for msgs in exc.detail.values() for m in (msgs if isinstance(msgs, list) else [msgs]))
-    return str(exc.detail)
 
 
 def _panel(
@@ -141,8 +135,8 @@ def submit(request: HttpRequest, exercise_id: int) -> HttpResponse:
         )
     try:
         attempt = services.submit_attempt(user=request.user, exercise=exercise, data=request.POST)
-    except APIException as exc:
-        return _panel(request, exercise, message=_text_of(exc))
+    except DomainError as exc:
+        return _panel(request, exercise, message=exc.text)
     attempt.refresh_from_db()  # eager grading (tests, embedded runs) may have finished it already
     return _panel(request, exercise, result=attempt, update_progress=True)
 
@@ -163,8 +157,8 @@ def hint(request: HttpRequest, exercise_id: int) -> HttpResponse:
         return _panel(request, exercise, message="Log in to see hints.")
     try:
         services.reveal_hint(user=request.user, exercise=exercise)
-    except APIException as exc:
-        return render(request, "exercises/_message.html", {"message": _text_of(exc)})
+    except DomainError as exc:
+        return render(request, "exercises/_message.html", {"message": exc.text})
     state = selectors.learner_state(request.user, exercise)
     return render(request, "exercises/_hints.html", {"hints": _hints_context(exercise, state)})
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from config.api import validation_error
+from config.errors import invalid as validation_error
 from courseware.directives import DirectiveError
 from exercises.kinds.base import ExerciseKind, Graded
 

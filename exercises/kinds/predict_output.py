@@ -13,7 +13,8 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from config.api import Conflict, validation_error
+from config.errors import Conflict
+from config.errors import invalid as validation_error
 from courseware.directives import DirectiveError
 from exercises.kinds.base import ExerciseKind, Graded
 
