@@ -41,7 +41,7 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	touch $(STAMP)
 
 assets: static/dist/.built
-static/dist/.built: package.json package-lock.json static/src/*.js $(STAMP)
+static/dist/.built: package.json package-lock.json static/src/*.js certificates/jsonld/export-contexts.cjs $(STAMP)
 	npm ci --no-audit --no-fund --loglevel=error
 	npm run --silent build
 	$(PY) -c "from pygments.formatters import HtmlFormatter; print(HtmlFormatter(style='friendly').get_style_defs('.prose pre code'))" > static/dist/pygments.css

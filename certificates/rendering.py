@@ -10,6 +10,7 @@ fits the PNG too. Nothing here touches the database.
 from __future__ import annotations
 
 import io
+import math
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -66,6 +67,8 @@ class CertificateData:
     code: str
     verify_url: str
     site_name: str = "Glassbook"
+    hours: str = ""  # e.g. "about 6 hours"; empty when the course gives no estimate
+    instructor_name: str = ""
 
 
 # --- fonts ------------------------------------------------------------------------------
@@ -163,7 +166,41 @@ class QR:
     link: str | None = None
 
 
-Op = Text | Line | Box | QR
+@dataclass(frozen=True)
+class Circle:
+    cx: float
+    cy: float
+    r: float
+    fill: str | None = None
+    stroke: str | None = None
+    width: float = 0.0
+
+
+@dataclass(frozen=True)
+class Polygon:
+    points: tuple[tuple[float, float], ...]
+    fill: str
+
+
+Op = Text | Line | Box | QR | Circle | Polygon
+
+
+def _toothed(cx: float, cy: float, radius: float, teeth: int) -> Polygon:
+    points = []
+    for step in range(teeth * 2):
+        r = radius if step % 2 == 0 else radius * 0.93
+        angle = math.pi * step / teeth
+        points.append((cx + r * math.sin(angle), cy - r * math.cos(angle)))
+    return Polygon(tuple(points), ACCENT)
+
+
+def _star(cx: float, cy: float, radius: float, color: str) -> Polygon:
+    points = []
+    for step in range(10):
+        r = radius if step % 2 == 0 else radius * 0.42
+        angle = math.pi * step / 5
+        points.append((cx + r * math.sin(angle), cy - r * math.cos(angle)))
+    return Polygon(tuple(points), color)
 
 
 def qr_modules(url: str) -> tuple[tuple[bool, ...], ...]:
@@ -339,6 +376,22 @@ def _paint_pdf(pdf: canvas.Canvas, ops: Iterable[Op]) -> None:
             if op.link:
                 width = text_width(op.text, op.font, op.size, op.tracking)
                 pdf.linkURL(op.link, (x, PAGE_H - op.y - 2, x + width, PAGE_H - op.y + op.size), relative=0)
+        elif isinstance(op, Circle):
+            if op.fill:
+                pdf.setFillColor(op.fill)
+            if op.stroke:
+                pdf.setStrokeColor(op.stroke)
+                pdf.setLineWidth(op.width)
+            pdf.circle(op.cx, PAGE_H - op.cy, op.r, stroke=int(bool(op.stroke)), fill=int(bool(op.fill)))
+        elif isinstance(op, Polygon):
+            pdf.setFillColor(op.fill)
+            path = pdf.beginPath()
+            first, *rest = op.points
+            path.moveTo(first[0], PAGE_H - first[1])
+            for x, y in rest:
+                path.lineTo(x, PAGE_H - y)
+            path.close()
+            pdf.drawPath(path, stroke=0, fill=1)
         elif isinstance(op, QR):
             n = len(op.modules)
             unit = op.size / n
@@ -381,12 +434,19 @@ def render_png(data: CertificateData) -> bytes:
     return buffer.getvalue()
 
 
-def _px(value: float) -> int:
-    return round(value * _SCALE)
+def _paint_png(draw: ImageDraw.ImageDraw, ops: Iterable[Op], scale: float = _SCALE) -> None:
+    def _px(value: float) -> int:
+        return round(value * scale)
 
-
-def _paint_png(draw: ImageDraw.ImageDraw, ops: Iterable[Op]) -> None:
     for op in ops:
+        if isinstance(op, Circle):
+            box = (op.cx - op.r, op.cy - op.r, op.cx + op.r, op.cy + op.r)
+            width = max(1, round(op.width * scale)) if op.stroke else 0
+            draw.ellipse(tuple(v * scale for v in box), fill=op.fill, outline=op.stroke, width=width)
+            continue
+        if isinstance(op, Polygon):
+            draw.polygon([(x * scale, y * scale) for x, y in op.points], fill=op.fill)
+            continue
         if isinstance(op, Box):
             width = max(1, _px(op.width)) if op.stroke else 0
             draw.rectangle(
@@ -399,25 +459,25 @@ def _paint_png(draw: ImageDraw.ImageDraw, ops: Iterable[Op]) -> None:
             width = max(1, _px(op.width))
             # Pillow centres a thick line on its coordinates like PDF does; keep the ends square.
             if op.y1 == op.y2:
-                top = op.y1 * _SCALE - width / 2
+                top = op.y1 * scale - width / 2
                 draw.rectangle((_px(op.x1), round(top), _px(op.x2) - 1, round(top) + width - 1), fill=op.color)
             else:
                 draw.line((_px(op.x1), _px(op.y1), _px(op.x2), _px(op.y2)), fill=op.color, width=width)
         elif isinstance(op, Text):
-            font = _pil_font(op.font, op.size * _SCALE)
-            y = op.y * _SCALE
+            font = _pil_font(op.font, op.size * scale)
+            y = op.y * scale
             if not op.tracking:
                 anchor = {"left": "ls", "center": "ms", "right": "rs"}[op.align]
-                draw.text((op.x * _SCALE, y), op.text, font=font, fill=op.color, anchor=anchor)
+                draw.text((op.x * scale, y), op.text, font=font, fill=op.color, anchor=anchor)
                 continue
-            x = _left(op) * _SCALE
+            x = _left(op) * scale
             for char in op.text:
                 draw.text((x, y), char, font=font, fill=op.color, anchor="ls")
-                x += font.getlength(char) + op.tracking * _SCALE
+                x += font.getlength(char) + op.tracking * scale
         elif isinstance(op, QR):
             n = len(op.modules)
             # Whole-pixel modules keep the code sharp and easy to decode from the image.
-            unit = max(1, int(op.size * _SCALE // n))
+            unit = max(1, int(op.size * scale // n))
             offset_x = _px(op.x) + (_px(op.size) - unit * n) // 2
             offset_y = _px(op.y) + (_px(op.size) - unit * n) // 2
             for row_index, row in enumerate(op.modules):
@@ -425,3 +485,29 @@ def _paint_png(draw: ImageDraw.ImageDraw, ops: Iterable[Op]) -> None:
                     if dark:
                         x0, y0 = offset_x + col * unit, offset_y + row_index * unit
                         draw.rectangle((x0, y0, x0 + unit - 1, y0 + unit - 1), fill=INK)
+
+
+# --- the seal ---------------------------------------------------------------------------
+
+
+def seal_ops(cx: float, cy: float, radius: float, site_name: str) -> list[Op]:
+    """A round seal: toothed rim, two rings, the site's name and a star; also the badge image."""
+    bold = font_path("sans-bold")
+    return [
+        _toothed(cx, cy, radius, 40),
+        Circle(cx, cy, radius * 0.84, stroke=WHITE, width=radius * 0.03),
+        Circle(cx, cy, radius * 0.76, fill=WHITE),
+        Circle(cx, cy, radius * 0.70, stroke=ACCENT, width=radius * 0.025),
+        Text(cx, cy - radius * 0.2, site_name.upper(), bold, radius * 0.16, ACCENT, "center", radius * 0.012),
+        _star(cx, cy + radius * 0.08, radius * 0.2, ACCENT),
+        Text(cx, cy + radius * 0.5, "CERTIFIED", bold, radius * 0.12, ACCENT, "center", radius * 0.015),
+    ]
+
+
+def seal_png(site_name: str, size: int = 512) -> bytes:
+    """The seal alone on a transparent square (the credential's and the issuer's image)."""
+    image = Image.new("RGBA", (size, size), (255, 255, 255, 0))
+    _paint_png(ImageDraw.Draw(image), seal_ops(50, 50, 48, site_name), size / 100)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", optimize=True)
+    return buffer.getvalue()

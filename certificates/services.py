@@ -9,6 +9,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
@@ -19,7 +20,7 @@ from django.utils import timezone
 from kombu.exceptions import KombuError
 
 from accounts.services import update_profile
-from certificates import codes, credentials, rendering, selectors
+from certificates import codes, credentials, rendering, selectors, signing, status
 from certificates.models import Certificate
 from courseware.models import Course, CourseProgress
 
@@ -69,10 +70,12 @@ def issue_certificate(*, user: Any, course: Course) -> Certificate:
     if progress is None:
         raise CertificateError("The course is not completed.")
     name, chosen = _printed_name(user)
+    instructor = _printed_name(course.owner)[0] if course.owner is not None else ""
     for _attempt in range(3):
         code = codes.new_code()
         now = timezone.now()
         url = verify_url(code)
+        index = _free_status_index()
         document = credentials.build(
             verify_url=url,
             learner_name=name,
@@ -81,22 +84,27 @@ def issue_certificate(*, user: Any, course: Course) -> Certificate:
             criteria=_criteria(course, progress),
             score=_clamp(progress.score),
             issued_at=now,
+            course_minutes=course.estimated_minutes,
+            status_index=index,
         )
         defaults = {
             "code": code,
             "learner_name": name,
             "course_title": course.title,
             "score": _clamp(progress.score),
+            "course_minutes": course.estimated_minutes,
+            "instructor_name": instructor,
             "issued_at": now,
             "name_confirmed_at": now if chosen else None,
+            "status_index": index,
             "credential": credentials.sign(document, created=now),
         }
         try:
             with transaction.atomic():
                 certificate, created = Certificate.objects.get_or_create(user=user, course=course, defaults=defaults)
         except IntegrityError:
-            # get_or_create re-reads after losing a (user, course) race, so this is a code
-            # collision (odds 2**-100) or a race whose winner is not visible yet: look, then retry.
+            # get_or_create re-reads after losing a (user, course) race, so this is a code or
+            # status index collision or a race whose winner is not visible yet: look, then retry.
             found = Certificate.objects.filter(user=user, course=course).first()
             if found is not None:
                 return found
@@ -105,6 +113,15 @@ def issue_certificate(*, user: Any, course: Course) -> Certificate:
             transaction.on_commit(partial(enqueue_render, certificate.pk))
         return certificate
     raise CertificateError("Could not allocate a certificate code.")
+
+
+def _free_status_index() -> int:
+    """A random unassigned bit in the status lists (lists stay at most half full)."""
+    assigned = Certificate.objects.filter(status_index__isnull=False).count()
+    while True:
+        index = status.random_index(assigned)
+        if not Certificate.objects.filter(status_index=index).exists():
+            return index
 
 
 def _clamp(score: float) -> float:
@@ -131,6 +148,8 @@ def certificate_data(certificate: Certificate) -> rendering.CertificateData:
         code=certificate.code,
         verify_url=verify_url(certificate.code),
         site_name=settings.SITE_NAME,
+        hours=credentials.hours_text(certificate.course_minutes),
+        instructor_name=certificate.instructor_name,
     )
 
 
@@ -290,3 +309,21 @@ def reconcile_certificates(*, stale_after: timedelta = timedelta(minutes=10)) ->
         enqueue_render(certificate_id)
         queued += 1
     return issued, queued
+
+
+def status_list_credential(*, number: int) -> dict[str, Any] | None:
+    """The signed status list ``number`` as it stands now (None: no such list).
+
+    Signed again only when it changed: revocation is final, so the count of revoked bits and
+    the last revocation time name a state; the signing key is part of the name too.
+    """
+    state = selectors.status_list_state(number)
+    if state is None:
+        return None
+    revoked, changed = state
+    key = f"certificates:status-list:{number}:{len(revoked)}:{changed.isoformat()}:{signing.public_key_multibase()}"
+    document = cache.get(key)
+    if document is None:
+        document = credentials.status_list(number=number, revoked=revoked, valid_from=changed)
+        cache.set(key, document, timeout=None)
+    return document
