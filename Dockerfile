@@ -9,7 +9,7 @@ RUN npm run --silent build
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DEBUG=false \
     OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MPLBACKEND=Agg
-RUN apt-get update && apt-get install -y --no-install-recommends bubblewrap libseccomp2 util-linux fonts-dejavu-core \
+RUN apt-get update && apt-get install -y --no-install-recommends bubblewrap libseccomp2 util-linux fonts-dejavu-core fonts-noto-core fonts-droid-fallback \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY requirements.txt constraints.txt ./

@@ -23,8 +23,10 @@ test: setup
 setup: system-packages python-deps assets
 
 # Debian packages the site needs: Chromium for browser tests, bubblewrap/libseccomp for the
-# sandbox, poppler for looking at generated PDFs, DejaVu for certificates. Installed only when missing.
-SYSTEM_PACKAGES := chromium bubblewrap libseccomp2 poppler-utils fonts-dejavu-core
+# sandbox, poppler for looking at generated PDFs, DejaVu for certificates with Noto core (Arabic,
+# Hebrew, …; 12 MB) and Droid Sans Fallback (CJK; 2 MB, TrueType: reportlab cannot embed Noto CJK's
+# CFF outlines) for names in other scripts. Installed only when missing.
+SYSTEM_PACKAGES := chromium bubblewrap libseccomp2 poppler-utils fonts-dejavu-core fonts-noto-core fonts-droid-fallback
 system-packages:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
