@@ -7,6 +7,7 @@ import logging
 from datetime import timedelta
 from functools import partial
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -327,3 +328,39 @@ def status_list_credential(*, number: int) -> dict[str, Any] | None:
         document = credentials.status_list(number=number, revoked=revoked, valid_from=changed)
         cache.set(key, document, timeout=None)
     return document
+
+
+def verification_details(certificate: Certificate) -> dict[str, Any]:
+    """What the verify page tells someone checking the certificate with their own tools."""
+    served = signing.served(certificate.credential)
+    proofs = served.get("proof") or []
+    method = next((proof.get("verificationMethod", "") for proof in proofs if isinstance(proof, dict)), "")
+    fragment = method.rpartition("#")[2]
+    try:
+        key = signing.public_key_from_multibase(fragment)
+    except ValueError:
+        key = None  # issued before did:web: the key was named by its JWK thumbprint
+    status_entry = served.get("credentialStatus") or {}
+    issued = timezone.localtime(certificate.issued_at)
+    linkedin = "https://www.linkedin.com/profile/add?" + urlencode(
+        {
+            "startTask": "CERTIFICATION_NAME",
+            "name": f"{certificate.course_title}",
+            "organizationName": settings.SITE_NAME,
+            "issueYear": issued.year,
+            "issueMonth": issued.month,
+            "certUrl": verify_url(certificate.code),
+            "certId": certificate.code,
+        }
+    )
+    return {
+        "did": signing.did(),
+        "did_document_url": signing.did_document_url(),
+        "verification_method": method,
+        "fingerprint": signing.fingerprint(key) if key is not None else "",
+        "cryptosuites": [proof.get("cryptosuite") for proof in proofs if isinstance(proof, dict)],
+        "status_list_url": status_entry.get("statusListCredential", ""),
+        "status_index": status_entry.get("statusListIndex", ""),
+        "linkedin_url": linkedin,
+        "hours": credentials.hours_text(certificate.course_minutes),
+    }

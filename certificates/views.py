@@ -126,7 +126,8 @@ def _verify_page(request: HttpRequest, certificate: Certificate, form: RevokeFor
         "verify_url": services.verify_url(certificate.code),
         "can_revoke": not certificate.is_revoked and selectors.can_revoke(request.user, certificate),
         "revoke_form": form,
-        "key_url": reverse("certificates:public_key"),
+        "details": services.verification_details(certificate),
+        "credential_url": reverse("certificates:credential", args=[certificate.code]),
     }
     response = render(request, "certificates/verify.html", context, status=status)
     # The page names a person; it is for whoever holds the code, not for search engines.
