@@ -4,6 +4,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
 COPY static ./static
+COPY certificates/jsonld ./certificates/jsonld
 RUN npm run --silent build
 
 FROM python:3.11-slim-bookworm
