@@ -28,8 +28,10 @@ test: setup
 setup: system-packages python-deps assets
 
 # Debian packages the site needs: Chromium for browser tests, bubblewrap/libseccomp for the
-# sandbox, poppler for looking at generated PDFs, DejaVu for certificates. Installed only when missing.
-SYSTEM_PACKAGES := chromium bubblewrap libseccomp2 poppler-utils fonts-dejavu-core
+# sandbox, poppler for looking at generated PDFs, DejaVu for certificates with Noto core (Arabic,
+# Hebrew, …; 12 MB) and Droid Sans Fallback (CJK; 2 MB, TrueType: reportlab cannot embed Noto CJK's
+# CFF outlines) for names in other scripts. Installed only when missing.
+SYSTEM_PACKAGES := chromium bubblewrap libseccomp2 poppler-utils fonts-dejavu-core fonts-noto-core fonts-droid-fallback
 system-packages:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -46,7 +48,7 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	touch $(STAMP)
 
 assets: static/dist/.built
-static/dist/.built: package.json package-lock.json static/src/*.js $(STAMP)
+static/dist/.built: package.json package-lock.json static/src/*.js certificates/jsonld/export-contexts.cjs $(STAMP)
 	npm ci --no-audit --no-fund --loglevel=error
 	npm run --silent build
 	$(PY) -c "from pygments.formatters import HtmlFormatter; print(HtmlFormatter(style='friendly').get_style_defs('.prose pre code'))" > static/dist/pygments.css
