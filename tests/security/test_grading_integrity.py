@@ -191,8 +191,8 @@ def secrets_of(ex: Coding) -> list[str]:
         for leaf in _leaves(value):
             if isinstance(leaf, float) and len(repr(leaf)) >= 8:
                 secrets += [repr(leaf), f"{leaf:.10g}"]
-            elif isinstance(leaf, str) and len(leaf) >= 4 and not isinstance(value, list):
-                secrets.append(leaf)
+        if isinstance(value, str) and len(value) >= 4:  # a class name inside a dict is no secret
+            secrets.append(value)
     return secrets
 
 
@@ -641,7 +641,7 @@ ICE = "c7-ice-by-hand"
 
 def test_consistent_made_up_curves_pass_the_visible_predicate_but_not_the_hidden_check(attempt):
     ex = CODING[ICE]
-    code = "import numpy as np\nice = np.ones((5, 20)) * 0.5\npd_curve = ice.mean(axis=0)\n"
+    code = "import numpy as np\nice = np.ones((5, 20)) * 0.5\npd_curve = np.mean(ice, 0)\n"
     body = attempt(ICE, attack_code(ex, code))
     assert_not_fooled(ex, body)
     by_name = {c["name"]: c for c in body["checks"]}
