@@ -55,7 +55,12 @@ def _is_number(value: Any) -> bool:
 def _as_float(value: Any) -> float:
     if _tag(value) == _TAG_FLOAT:
         return {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}.get(value[_TAG_FLOAT], math.nan)
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:
+        # An observation is the learner's JSON: an int too big for a float (10 ** 400) must
+        # compare as the infinity it is, not crash the judge.
+        return math.inf if value > 0 else -math.inf
 
 
 def decode(value: Any) -> Any:
