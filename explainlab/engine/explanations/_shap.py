@@ -180,8 +180,11 @@ class _Explainer:
             self._transform = None
         elif family == "linear":
             scaler, linear = estimator[:-1], estimator[-1]
+            # The whole training set as background (a linear model only needs its mean, so
+            # this costs nothing): the base value is then the mean training prediction, not
+            # the mean over a random subsample.
             background = scaler.transform(model.dataset.X_train)
-            masker = shap.maskers.Independent(background, max_samples=100)
+            masker = shap.maskers.Independent(background, max_samples=background.shape[0])
             self._explainer = shap.LinearExplainer(linear, masker)
             self._transform = scaler.transform
             self.method = "LinearExplainer"
