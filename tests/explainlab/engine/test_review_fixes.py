@@ -33,3 +33,67 @@ def test_d1_linear_shap_uses_the_training_data_as_background() -> None:
     expected = weights * (X_test[7] - mean)
     for j, name in enumerate(names):
         assert by_name[name] == pytest.approx(expected[j], rel=1e-4, abs=1e-6), name
+
+
+def _rows_matching(conditions: list[str], names: list[str], X: np.ndarray) -> np.ndarray:
+    """Evaluate printed conditions ("a < f ≤ b", "f ≤ b", "f > a") on the rows of X."""
+    import re
+
+    keep = np.ones(X.shape[0], dtype=bool)
+    pattern = re.compile(
+        r"^(?:(?P<low>\S+) < (?P<a>.+?) ≤ (?P<high>\S+)|(?P<b>.+?) ≤ (?P<le>\S+)|(?P<c>.+?) > (?P<gt>\S+))$"
+    )
+    for condition in conditions:
+        match = pattern.match(condition)
+        assert match, condition
+        if match["a"]:
+            column = X[:, names.index(match["a"])]
+            keep &= (column > float(match["low"])) & (column <= float(match["high"]))
+        elif match["b"]:
+            keep &= X[:, names.index(match["b"])] <= float(match["le"])
+        else:
+            keep &= X[:, names.index(match["c"])] > float(match["gt"])
+    return keep
+
+
+@pytest.mark.parametrize(
+    ("model", "params", "tree_index"),
+    [("decision_tree", {"max_depth": 6}, 0), ("random_forest", {"n_estimators": 10, "max_depth": 6}, 3)],
+)
+def test_d3_printed_tree_rules_separate_the_training_rows_exactly(
+    model: str, params: dict[str, int], tree_index: int
+) -> None:
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.tree import DecisionTreeClassifier
+
+    data = load("breast_cancer")
+    if model == "decision_tree":
+        tree = DecisionTreeClassifier(max_depth=6, random_state=0).fit(data.X_train, data.y_train)
+    else:
+        forest = RandomForestClassifier(n_estimators=10, max_depth=6, random_state=0, n_jobs=1)
+        tree = forest.fit(data.X_train, data.y_train).estimators_[tree_index]
+    leaves = tree.apply(data.X_train.astype(np.float32))
+    result = run_spec(
+        {
+            "dataset": "breast_cancer",
+            "model": model,
+            "params": params,
+            "explanation": "tree_rules",
+            "options": {"tree_index": tree_index},
+        }
+    )
+    rules = result.data["rules"]
+    assert len(rules) == tree.get_n_leaves()
+    for rule in rules:
+        expected = leaves == rule["leaf"]
+        assert expected.sum() > 0
+        printed = _rows_matching(rule["conditions"], data.feature_names, data.X_train)
+        assert (printed == expected).all(), rule["conditions"]
+        for bound in rule["bounds"]:
+            column = data.X_train[:, data.feature_names.index(bound["feature"])][expected]
+            if bound["low"] is not None:
+                assert (column > bound["low"]).all() and bound["model_low"] is not None
+            if bound["high"] is not None:
+                assert (column <= bound["high"]).all() and bound["model_high"] is not None
+    text = next(a for a in result.artifacts if a.format == "txt").content.decode()
+    assert rules[0]["conditions"][0] in text
