@@ -97,3 +97,20 @@ def test_d3_printed_tree_rules_separate_the_training_rows_exactly(
                 assert (column <= bound["high"]).all() and bound["model_high"] is not None
     text = next(a for a in result.artifacts if a.format == "txt").content.decode()
     assert rules[0]["conditions"][0] in text
+
+
+def test_d4_consistency_ranks_noise_level_ties_as_ties() -> None:
+    """Permutation importances of two breast-cancer features are the same accuracy drops
+    summed in another order (differing in the 16th digit): they must share one rank."""
+    from scipy.stats import rankdata
+
+    result = run_spec(
+        {"dataset": "breast_cancer", "model": "decision_tree", "params": {"max_depth": 4}, "explanation": "consistency"}
+    )
+    for method in ("shap", "permutation", "lime"):
+        scores = np.array(result.data["scores"][method])
+        expected = rankdata(-scores, method="average")  # the scores as published (6 digits)
+        np.testing.assert_array_equal(result.data["ranks"][method], expected, err_msg=method)
+    names = result.data["features"]
+    ranks = result.data["ranks"]["permutation"]
+    assert ranks[names.index("mean symmetry")] == ranks[names.index("worst radius")]
