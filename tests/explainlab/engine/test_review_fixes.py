@@ -114,3 +114,37 @@ def test_d4_consistency_ranks_noise_level_ties_as_ties() -> None:
     names = result.data["features"]
     ranks = result.data["ranks"]["permutation"]
     assert ranks[names.index("mean symmetry")] == ranks[names.index("worst radius")]
+
+
+def test_d7_decision_boundary_points_show_the_models_prediction_and_the_agreement() -> None:
+    """Points carry the model's own prediction (checked against a separately fitted forest);
+    the agreement rate is recomputed as a two-way partial dependence at each point."""
+    from sklearn.ensemble import RandomForestClassifier
+
+    data = load("breast_cancer")
+    forest = RandomForestClassifier(n_estimators=20, random_state=0, n_jobs=1).fit(data.X_train, data.y_train)
+    result = run_spec(
+        {
+            "dataset": "breast_cancer",
+            "model": "random_forest",
+            "params": {"n_estimators": 20},
+            "explanation": "decision_boundary",
+            "options": {"features": ["worst radius", "mean texture"]},
+        }
+    )
+    points = result.data["points"]
+    np.testing.assert_array_equal(points["predicted_class"], forest.predict(data.X_test))
+    np.testing.assert_array_equal(points["true_class"], data.y_test)
+    # The region's class at each point: the forest's probability averaged over 30 seeded
+    # training rows with the two plotted features set to the point's values.
+    background = data.X_train[np.sort(np.random.default_rng(0).choice(len(data.X_train), 30, replace=False))]
+    a, b = data.feature_names.index("worst radius"), data.feature_names.index("mean texture")
+    region = []
+    for x in data.X_test:
+        grid = background.copy()
+        grid[:, a], grid[:, b] = x[a], x[b]
+        region.append(int(forest.predict_proba(grid).mean(axis=0).argmax()))
+    np.testing.assert_array_equal(points["region_class"], region)
+    expected = float(np.mean(np.array(region) == forest.predict(data.X_test)))
+    assert result.data["agreement"] == pytest.approx(expected, abs=1e-6)
+    assert 0.5 < expected < 1.0
