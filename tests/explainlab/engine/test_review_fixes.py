@@ -148,3 +148,23 @@ def test_d7_decision_boundary_points_show_the_models_prediction_and_the_agreemen
     expected = float(np.mean(np.array(region) == forest.predict(data.X_test)))
     assert result.data["agreement"] == pytest.approx(expected, abs=1e-6)
     assert 0.5 < expected < 1.0
+
+
+def test_d8_pdp_states_its_grid_range_and_draws_binary_features_as_points() -> None:
+    data = load("loan")
+    rows = data.X_train[np.sort(np.random.default_rng(0).choice(len(data.X_train), 300, replace=False))]
+    base = {"dataset": "loan", "model": "gradient_boosting", "params": {"n_estimators": 20}, "explanation": "pdp_ice"}
+    income = run_spec({**base, "options": {"feature": "income"}}).data
+    # scikit-learn's grid spans these quantiles (scipy's mquantiles, its default plotting positions).
+    from scipy.stats.mstats import mquantiles
+
+    low, high = mquantiles(rows[:, data.feature_names.index("income")], prob=[0.05, 0.95])
+    assert income["grid_range"]["low"] == pytest.approx(low, rel=1e-5)
+    assert income["grid_range"]["high"] == pytest.approx(high, rel=1e-5)
+    assert income["grid_range"]["kind"] == "percentiles 5-95" and income["drawn_as"] == "curve"
+    assert income["grid"][0] == pytest.approx(low, rel=1e-5)
+    group = run_spec({**base, "options": {"feature": "group"}})
+    assert group.data["grid"] == [0.0, 1.0] and group.data["drawn_as"] == "points"
+    assert group.data["grid_range"]["kind"] == "distinct values"
+    svg = next(a for a in group.artifacts if a.format == "svg").content.decode()
+    assert "5th to 95th" not in svg and "2 distinct values" in svg
