@@ -168,3 +168,105 @@ def test_d8_pdp_states_its_grid_range_and_draws_binary_features_as_points() -> N
     assert group.data["grid_range"]["kind"] == "distinct values"
     svg = next(a for a in group.artifacts if a.format == "svg").content.decode()
     assert "5th to 95th" not in svg and "2 distinct values" in svg
+
+
+def _kernel_reference(dataset: str, estimator_output: object, row: np.ndarray, nsamples: int) -> tuple:
+    """shap's KernelExplainer on the documented background (10 weighted k-means centroids of a
+    seeded 500-row training sample), run with many samples: the converged reference."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import shap
+
+    data = load(dataset)
+    n = len(data.X_train)
+    sample = data.X_train if n <= 500 else data.X_train[np.sort(np.random.default_rng(0).choice(n, 500, replace=False))]
+    state = np.random.get_state()
+    try:
+        np.random.seed(0)
+        background = shap.kmeans(sample, 10)
+        explainer = shap.KernelExplainer(estimator_output, background)
+        np.random.seed(1)
+        values = explainer.shap_values(row.reshape(1, -1), nsamples=nsamples, l1_reg=False, silent=True)
+    finally:
+        np.random.set_state(state)
+    return np.asarray(values), np.asarray(explainer.expected_value)
+
+
+def test_d2_agnostic_shap_agrees_with_a_converged_kernel_shap_and_states_its_error() -> None:
+    """30 features, MLP: the values for one row match shap's KernelExplainer run with 20,000
+    coalition samples, within the standard errors the result reports."""
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    data = load("breast_cancer")
+    mlp = make_pipeline(StandardScaler(), MLPClassifier(hidden_layer_sizes=(32,), max_iter=500, random_state=0))
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mlp.fit(data.X_train, data.y_train)
+    result = run_spec({"dataset": "breast_cancer", "model": "mlp", "explanation": "shap_waterfall", "instance": 5})
+    values, expected = _kernel_reference("breast_cancer", mlp.predict_proba, data.X_test[5], 20000)
+    reference = values.reshape(-1, 2)[:, 1] if values.size == 60 else values.reshape(-1)
+    assert result.data["base_value"] == pytest.approx(float(np.ravel(expected)[-1]), abs=1e-6)
+    by_name = dict(zip(result.data["features"], result.data["shap_values"], strict=True))
+    errors = dict(zip(result.data["features"], result.data["shap_errors"], strict=True))
+    ours = np.array([by_name[n] for n in data.feature_names])
+    ses = np.array([errors[n] for n in data.feature_names])
+    scale = np.abs(reference).max()
+    # The reference itself is sampled: allow 2 % of the largest value on top of 4 standard errors.
+    assert (np.abs(ours - reference) <= 4 * ses + 0.02 * scale).all()
+    assert np.abs(ours - reference).max() <= 0.08 * scale
+    assert 0 < ses.max() < 0.05 * scale
+
+
+def test_d2_global_agnostic_shap_reports_its_sampling_error() -> None:
+    bar = run_spec({"dataset": "breast_cancer", "model": "mlp", "explanation": "shap_bar"})
+    errors = np.array(bar.data["uncertainty"])
+    means = np.array(bar.data["mean_abs_shap"])
+    assert errors.shape == means.shape and (errors > 0).all()
+    assert errors[0] < 0.1 * means[0]
+    svg = next(a for a in bar.artifacts if a.format == "svg").content.decode()
+    assert "standard errors" in svg
+    # Exact below 9 features: no sampling error to report.
+    exact = run_spec({"dataset": "loan", "model": "knn", "explanation": "shap_bar"})
+    assert exact.data["uncertainty"] is None and "exact" in exact.data["method"]
+
+
+def test_d5_a_wide_mlp_with_consistency_on_loan_is_refused_with_the_reason() -> None:
+    """Measured at 6-8 s, so the estimate (formerly 3.7 s) must refuse it and say why."""
+    from explainlab.engine import SpecError, validate_spec
+
+    raw = {"dataset": "loan", "model": "mlp", "params": {"hidden_layer_sizes": [64, 64]}, "explanation": "consistency"}
+    with pytest.raises(SpecError) as info:
+        validate_spec(raw)
+    assert info.value.field == "params.hidden_layer_sizes"
+    assert "too expensive" in info.value.message and "limit is 4 s" in info.value.message
+    # The default network on the same data and view stays well inside the budget.
+    assert validate_spec({**raw, "params": {}}).estimated_seconds() < 3.0
+
+
+def test_d6_a_six_level_tree_diagram_is_laid_out_sideways_and_readable() -> None:
+    from PIL import Image
+
+    result = run_spec(
+        {
+            "dataset": "loan",
+            "model": "decision_tree",
+            "params": {"max_depth": 8},
+            "explanation": "tree_diagram",
+            "options": {"max_depth": 6},
+        }
+    )
+    assert result.data["shown_depth"] == 6 and result.data["layout"] == "sideways"
+    drawn_leaves = sum(1 for n in result.data["nodes"] if n["left"] is None)
+    png = next(a for a in result.artifacts if a.format == "png").content
+    import io
+
+    with Image.open(io.BytesIO(png)) as image:
+        width, height = image.size
+    assert width <= 2000, width  # fits a screen's width; scrolls down instead
+    assert height / drawn_leaves >= 40  # one line per drawn leaf, ~0.4 in each at 110 dpi
