@@ -60,7 +60,7 @@ def _panel(
         return render(request, "exercises/_panel.html", context, status=status)
     # A coding exercise shows its latest attempt on every visit; an answer to a question only
     # right after answering (the form starts blank again).
-    state = selectors.learner_state(user, exercise, with_last=exercise.is_coding and result is None)
+    state = selectors.learner_state(user, exercise, with_last=exercise.kind_handler.queued and result is None)
     result = result or state.last
     allowed, reason = selectors.solution_access(user, exercise, state)
     context.update(
@@ -96,7 +96,7 @@ def _result_context(user: Any, exercise: Exercise, attempt: Attempt) -> dict[str
     ctx: dict[str, Any] = {"attempt": attempt, "pending": not attempt.is_final}
     if attempt.status == Attempt.Status.GRADED and attempt.correct:
         ctx["next_url"], ctx["next_label"] = _next_page_url(user, exercise)
-    if exercise.kind == Exercise.Kind.MULTIPLE_CHOICE:
+    if exercise.kind_handler.answer_field == "choices":
         texts = {c.pk: c.text_html for c in exercise.choices.all()}
         ctx["feedback"] = [
             {"choice_html": texts.get(item.get("choice")), "message": item.get("message", "")}
@@ -105,6 +105,10 @@ def _result_context(user: Any, exercise: Exercise, attempt: Attempt) -> dict[str
     else:
         ctx["messages"] = [item.get("message", "") for item in attempt.feedback if item.get("message")]
     ctx["score"] = f"{attempt.score:g}"
+    ctx["points"] = f"{exercise.points:g}"
+    ctx["verdict_right"] = exercise.kind_handler.verdict_right
+    ctx["verdict_wrong"] = exercise.kind_handler.verdict_wrong
+    ctx["partial"] = attempt.status == Attempt.Status.GRADED and not attempt.correct and attempt.score > 0
     ctx["deducted"] = attempt.correct and attempt.score < exercise.points
     return ctx
 
@@ -128,15 +132,15 @@ def submit(request: HttpRequest, exercise_id: int) -> HttpResponse:
         response = _panel(request, exercise, message=f"You are answering very quickly; try again in {wait} s.")
         response["Retry-After"] = str(wait)
         return response
+    kind = exercise.kind_handler
+    if kind.read_answer(request.POST) is None:
+        return _panel(
+            request,
+            exercise,
+            message="Choose an answer first." if kind.answer_field == "choices" else "Type your answer first.",
+        )
     try:
-        if exercise.is_coding:
-            attempt = services.submit_code_attempt(user=request.user, exercise=exercise, code=request.POST.get("code"))
-        else:
-            raw = request.POST.getlist("choices")
-            chosen = [int(v) if v.strip().isdigit() else v for v in raw] if raw else None
-            if chosen is None:
-                return _panel(request, exercise, message="Choose an answer first.")
-            attempt = services.submit_choice_attempt(user=request.user, exercise=exercise, choice_ids=chosen)
+        attempt = services.submit_attempt(user=request.user, exercise=exercise, data=request.POST)
     except APIException as exc:
         return _panel(request, exercise, message=_text_of(exc))
     attempt.refresh_from_db()  # eager grading (tests, embedded runs) may have finished it already
@@ -172,6 +176,6 @@ def solution(request: HttpRequest, exercise_id: int) -> HttpResponse:
     allowed, reason = selectors.solution_access(request.user, exercise)
     context = {"exercise": exercise, "ex": f"ex-{exercise.pk}", "allowed": allowed, "reason": reason}
     if allowed:
-        context["correct_choices"] = [c.text_html for c in exercise.choices.all() if c.correct]
+        context.update(exercise.kind_handler.solution_context(exercise))
     # 200 even when refused: htmx shows the reason in place of the button.
     return render(request, "exercises/_solution.html", context)
