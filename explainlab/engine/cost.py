@@ -64,7 +64,9 @@ def fit_seconds(view: SpecView) -> float:
         hidden = params["hidden_layer_sizes"]
         sizes = [p, *hidden, _n_classes(view) if _n_classes(view) > 2 else 1]
         weights = sum(a * b for a, b in pairwise(sizes))
-        epoch = math.ceil(n / 200) * 1.0e-4 + n * sum(hidden) * 8.0e-9 + n * weights * 1.0e-10
+        # The weight term is ~6 flops per weight and row (forward + backward) at ~10 Gflop/s:
+        # at 1e-10 an MLP [64, 64] on loan was estimated at 2.6 s and took 5-6.5 s.
+        epoch = math.ceil(n / 200) * 1.0e-4 + n * sum(hidden) * 8.0e-9 + n * weights * 6.0e-10
         return 0.05 + MLP_EPOCHS * epoch
     if key == "gam":
         return 0.01 + n * p * (params["n_knots"] + params["degree"]) * 2.0e-7
@@ -91,15 +93,16 @@ def predict_seconds(view: SpecView, rows: float) -> float:
     return 0.0002 + rows * p * 1.0e-8
 
 
-def shap_seconds(view: SpecView, *, local: bool) -> float:
+def shap_seconds(view: SpecView, *, local: bool, permutations: int | None = None) -> float:
     """SHAP values of one row (local) or of the global sample (mirrors ``_shap.global_rows``)."""
     from explainlab.engine.explanations._shap import (
         GLOBAL_ROWS,
         KERNEL_BACKGROUND,
-        KERNEL_NSAMPLES_GLOBAL_EXTRA,
-        KERNEL_NSAMPLES_LOCAL_EXTRA,
+        PERMUTATIONS_GLOBAL,
+        PERMUTATIONS_LOCAL,
         TREE_GLOBAL_SECONDS,
         TREE_MIN_ROWS,
+        agnostic_evaluations,
         tree_seconds_per_row,
     )
 
@@ -115,10 +118,11 @@ def shap_seconds(view: SpecView, *, local: bool) -> float:
         return 0.02 + rows * per_row
     if family == "linear":
         return 0.02 + rows * p * 1.0e-5
-    extra = KERNEL_NSAMPLES_LOCAL_EXTRA if local else KERNEL_NSAMPLES_GLOBAL_EXTRA
-    nsamples = min(2 * p + extra, 2**p)
-    evaluations = nsamples * KERNEL_BACKGROUND
-    return 0.05 + rows * (predict_seconds(view, evaluations) + nsamples * p * 2.0e-6 + 0.004)
+    if permutations is None:
+        permutations = PERMUTATIONS_LOCAL if local else PERMUTATIONS_GLOBAL
+    evaluations = agnostic_evaluations(p, permutations) * KERNEL_BACKGROUND
+    # Masked inputs are built in numpy (~p floats each) and predicted in large batches.
+    return 0.05 + rows * (predict_seconds(view, evaluations) + evaluations * p * 3.0e-8 + 0.002)
 
 
 def lime_seconds(view: SpecView, rows: int, num_samples: int) -> float:

@@ -5,4 +5,4 @@ sampling sizes, new library versions with different results), so stale cached jo
 reused.
 """
 
-ENGINE_VERSION = "explainlab-engine/1"
+ENGINE_VERSION = "explainlab-engine/2"

@@ -22,6 +22,7 @@ class LocalShap:
     output_space: str
     method: str
     probability: float | None  # for log-odds outputs of classifiers: the matching probability
+    errors: np.ndarray | None = None  # standard error of each value (sampling explainers)
 
     def data(self, names: list[str]) -> dict[str, Any]:
         return {
@@ -35,6 +36,7 @@ class LocalShap:
             "output_space": self.output_space,
             "probability": self.probability,
             "method": self.method,
+            "shap_errors": self.errors,
         }
 
 
@@ -63,6 +65,7 @@ def local_shap(ctx: ExplainContext) -> LocalShap:
         output_space=sv.output_space,
         method=sv.method,
         probability=probability,
+        errors=None if sv.uncertainty is None else sv.uncertainty[0, :, output],
     )
 
 
@@ -75,4 +78,7 @@ def subtitle(local: LocalShap) -> str:
     )
     if local.probability is not None:
         text += f", i.e. P = {fmt(local.probability)}"
-    return f"{text}; {local.method}"
+    text = f"{text}; {local.method}"
+    if local.errors is not None:
+        text += f"; sampling error up to ±{fmt(float(2 * local.errors.max()))} (2 standard errors)"
+    return text

@@ -8,10 +8,13 @@ feature's three ranks side by side, and the data holds Spearman/Kendall correlat
 from __future__ import annotations
 
 from itertools import combinations
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from explainlab.engine import cost
 from explainlab.engine.explanations.base import GLOBAL_SEED, ExplainContext, Explanation, ExplanationInfo, SpecView
+
+if TYPE_CHECKING:
+    import numpy as np
 
 LIME_ROWS = 20
 LIME_SAMPLES = 1000
@@ -46,7 +49,10 @@ def compute(ctx: ExplainContext) -> Explanation:
         weights[r] = [abs(result.feature_weights[n]) for n in names]
     scores["lime"] = weights.mean(axis=0)
 
-    # Average ranks for ties (e.g. several features whose shuffling never changes the score).
+    # Scores equal up to floating-point noise are ties (e.g. two features whose shuffles drop
+    # the accuracy by the same rows, summed in another order): snap them to a relative grid
+    # first, then give ties their average rank.
+    scores = {m: tie_scores(v) for m, v in scores.items()}
     ranks = {m: rankdata(-scores[m], method="average") for m, _, _ in METHODS}
     correlations: list[dict[str, Any]] = []
     for (m1, t1, _), (m2, t2, _) in combinations(METHODS, 2):
@@ -113,6 +119,18 @@ def compute(ctx: ExplainContext) -> Explanation:
         "permutation_repeats": PERMUTATION_REPEATS,
     }
     return Explanation(data=data, figures=[("consistency", fig)])
+
+
+def tie_scores(values: np.ndarray, relative: float = 1e-9) -> np.ndarray:
+    """``values`` rounded to ``relative`` times their largest magnitude, so noise-level
+    differences (a few ulps) become exact ties; real differences are far larger."""
+    import numpy as np
+
+    scale = float(np.abs(values).max()) if values.size else 0.0
+    if scale == 0.0:
+        return np.zeros_like(values, dtype=float)
+    step = scale * relative
+    return np.round(np.asarray(values, dtype=float) / step) * step
 
 
 def estimate(view: SpecView) -> float:

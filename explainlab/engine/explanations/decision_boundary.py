@@ -16,6 +16,7 @@ def compute(ctx: ExplainContext) -> Explanation:
     import numpy as np
     from matplotlib.colors import LinearSegmentedColormap, to_rgb
     from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
     from explainlab.engine import render
     from explainlab.engine.explanations._common import class_color, ranking, sample_rows
@@ -75,34 +76,51 @@ def compute(ctx: ExplainContext) -> Explanation:
         rgba = np.dstack([rgb, 0.15 + 0.55 * strength])
         ax.imshow(rgba, origin="lower", extent=extent, aspect="auto", interpolation="bilinear")
         ax.contour(xx, yy, predicted, levels=np.arange(n_classes) + 0.5, colors=render.TEXT, linewidths=1.0)
+    # Points take the colour of the model's own prediction for that row (shape = true class),
+    # so a point whose colour differs from the region under it shows where the averaged
+    # picture and the model disagree; the agreement rate is reported.
+    X_test = dataset.X_test
+    points_predicted = np.argmax(model.predict_output(X_test), axis=1)
+    at_points = np.repeat(background[None, :, :], X_test.shape[0], axis=0)
+    at_points[:, :, a] = X_test[:, a][:, None]
+    at_points[:, :, b] = X_test[:, b][:, None]
+    region_proba = model.predict_output(at_points.reshape(-1, X_train.shape[1]))
+    region = region_proba.reshape(X_test.shape[0], background.shape[0], -1).mean(axis=1).argmax(axis=1)
+    agreement = float(np.mean(region == points_predicted))
     markers = "osD^vP"
     y_test = dataset.y_test
     for k in range(n_classes):
         mask = y_test == k
         ax.scatter(
-            dataset.X_test[mask, a],
-            dataset.X_test[mask, b],
-            s=26,
+            X_test[mask, a],
+            X_test[mask, b],
+            s=28,
             marker=markers[k % len(markers)],
-            color=class_color(k),
+            c=[class_color(int(c)) for c in points_predicted[mask]],
             edgecolors="white",
             linewidths=0.7,
             zorder=3,
         )
-    handles = [
+    handles: list[Any] = [
+        Patch(facecolor=class_color(k), edgecolor="none", label=f"predicted {model.class_names[k]}")
+        for k in range(n_classes)
+    ]
+    handles += [
         Line2D(
             [],
             [],
             marker=markers[k % len(markers)],
             linestyle="",
-            color=class_color(k),
+            color=render.MUTED,
             markeredgecolor="white",
             markersize=7,
-            label=f"{model.class_names[k]} (test row)",
+            label=f"truly {model.class_names[k]}",
         )
         for k in range(n_classes)
     ]
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, -0.12), ncol=min(n_classes, 3), frameon=False)
+    # Legend columns fill top to bottom: one column per class, its colour above its shape.
+    paired = [h for k in range(n_classes) for h in (handles[k], handles[n_classes + k])]
+    ax.legend(handles=paired, loc="upper left", bbox_to_anchor=(0.0, -0.12), ncol=n_classes, frameon=False)
     ax.set_xlim(gx[0], gx[-1])
     ax.set_ylim(gy[0], gy[-1])
     ax.set_xlabel(pair[0])
@@ -110,8 +128,10 @@ def compute(ctx: ExplainContext) -> Explanation:
     render.set_titles(
         fig,
         f"Decision boundary: {pair[0]} vs {pair[1]}",
-        f"average prediction over the other features of {background.shape[0]} training rows "
-        "(two-way partial dependence); dots are test rows in their true class colour",
+        f"regions: average prediction over the other features of {background.shape[0]} training rows "
+        f"(two-way partial dependence); points: test rows coloured by the model's prediction, "
+        f"shaped by their true class; the region under a point matches the model's prediction "
+        f"for {agreement:.0%} of {X_test.shape[0]} test rows",
         ax,
     )
     step = 2  # every 2nd grid point: the plot's shape at a quarter of the size
@@ -124,6 +144,15 @@ def compute(ctx: ExplainContext) -> Explanation:
         "probability": (proba[:, 1].reshape(xx.shape) if n_classes == 2 else confidence)[::step, ::step],
         "probability_of": model.class_names[1] if n_classes == 2 else "predicted class",
         "class_names": model.class_names,
+        "agreement": agreement,
+        "points": {
+            "rows": X_test.shape[0],
+            "x": X_test[:, a],
+            "y": X_test[:, b],
+            "true_class": y_test,
+            "predicted_class": points_predicted,
+            "region_class": region,
+        },
     }
     return Explanation(data=data, figures=[("decision_boundary", fig)])
 
@@ -131,7 +160,15 @@ def compute(ctx: ExplainContext) -> Explanation:
 def estimate(view: SpecView) -> float:
     default_pair = cost.shap_seconds(view, local=False) if view.options["features"] is None else 0.0
     rows = RESOLUTION**2 * min(BACKGROUND_ROWS, view.dataset.n_train)
-    return 0.05 + cost.predict_seconds(view, rows) + cost.RENDER_SECONDS + 0.3 + default_pair
+    at_points = view.dataset.n_test * min(BACKGROUND_ROWS, view.dataset.n_train)
+    return (
+        0.05
+        + cost.predict_seconds(view, rows)
+        + cost.predict_seconds(view, at_points)
+        + cost.RENDER_SECONDS
+        + 0.3
+        + default_pair
+    )
 
 
 EXPLANATION = ExplanationInfo(

@@ -19,7 +19,13 @@ def compute(ctx: ExplainContext) -> Explanation:
     from sklearn.inspection import partial_dependence
 
     from explainlab.engine import render
-    from explainlab.engine.explanations._common import class_color, ranking, sample_rows, space_label
+    from explainlab.engine.explanations._common import (
+        class_color,
+        feature_value,
+        ranking,
+        sample_rows,
+        space_label,
+    )
 
     model = ctx.model
     names = ctx.feature_names
@@ -48,19 +54,43 @@ def compute(ctx: ExplainContext) -> Explanation:
         outputs = [ctx.dataset.info.target_names[0]]
     space = "probability" if model.is_classification else "prediction"
 
+    # scikit-learn's grid: every distinct value when there are few, else GRID points from the
+    # 5th to the 95th percentile of the rows (the tails are not computed, so say so).
+    column = X[:, j]
+    distinct = np.unique(column)
+    binary = distinct.size <= 2
+    spans_percentiles = distinct.size > GRID
+    low, high = float(grid[0]), float(grid[-1])
     ice_rows = sample_rows(X.shape[0], ICE_LINES, GLOBAL_SEED + 1)
     n_panels = len(outputs)
     fig = render.new_figure(max(7.0, 4.2 * n_panels), 4.6)
     axes = fig.subplots(1, n_panels, sharey=True, squeeze=False)[0]
     for k, (ax, name) in enumerate(zip(axes, outputs, strict=True)):
         color = class_color(k) if n_panels > 1 else render.ACCENT
-        if individual is not None:
-            for r in ice_rows:
-                ax.plot(grid, individual[k, r], color=render.MUTED, linewidth=0.7, alpha=0.45, zorder=1)
-        marker = "o" if grid.size <= 10 else None
-        ax.plot(
-            grid, average[k], color=color, linewidth=2.6, marker=marker, zorder=3, label="average (partial dependence)"
-        )
+        if binary:
+            # Two values: a line between them would suggest values in between. Each row's pair
+            # of outputs is a faint dot at each value, joined only by a faint segment.
+            if individual is not None:
+                for r in ice_rows:
+                    ax.plot(grid, individual[k, r], color=render.MUTED, linewidth=0.5, alpha=0.3, zorder=1)
+                    ax.scatter(grid, individual[k, r], s=9, color=render.MUTED, alpha=0.5, zorder=2, linewidths=0)
+            ax.scatter(grid, average[k], s=90, color=color, zorder=3, label="average (partial dependence)")
+            ax.set_xticks(grid, [feature_value(v) for v in grid])
+            ax.set_xlim(grid[0] - 0.5 * (grid[-1] - grid[0] or 1), grid[-1] + 0.5 * (grid[-1] - grid[0] or 1))
+        else:
+            if individual is not None:
+                for r in ice_rows:
+                    ax.plot(grid, individual[k, r], color=render.MUTED, linewidth=0.7, alpha=0.45, zorder=1)
+            marker = "o" if grid.size <= 10 else None
+            ax.plot(
+                grid,
+                average[k],
+                color=color,
+                linewidth=2.6,
+                marker=marker,
+                zorder=3,
+                label="average (partial dependence)",
+            )
         deciles = np.percentile(X[:, j], np.arange(10, 100, 10))
         ax.plot(
             deciles,
@@ -85,11 +115,19 @@ def compute(ctx: ExplainContext) -> Explanation:
     axes[0].set_ylabel(space_label(space, outputs[0]) if n_panels == 1 else "predicted probability")
     if individual is not None:
         axes[0].plot([], [], color=render.MUTED, linewidth=1, label="one row (ICE)")
-    axes[0].legend(loc="best")
+    # Below the plot, never on top of a curve.
+    axes[0].legend(loc="upper left", bbox_to_anchor=(0.0, -0.16), ncol=2, frameon=False)
+    if spans_percentiles:
+        range_text = (
+            f"grid: {GRID} points from {feature_value(low)} to {feature_value(high)} "
+            f"(5th to 95th percentile; the tails are not computed)"
+        )
+    else:
+        range_text = f"grid: each of the {grid.size} distinct values, {feature_value(low)} to {feature_value(high)}"
     subtitle = (
         f"model output as {feature} varies, other features unchanged; {X.shape[0]} training rows"
-        + (f", {len(ice_rows)} drawn as ICE lines" if individual is not None else "")
-        + "; ticks = deciles"
+        + (f", {len(ice_rows)} drawn as ICE {'points' if binary else 'lines'}" if individual is not None else "")
+        + f"; {range_text}; ticks = deciles"
     )
     render.set_titles(
         fig,
@@ -104,6 +142,14 @@ def compute(ctx: ExplainContext) -> Explanation:
         "output_space": space,
         "average": average,
         "n_rows": X.shape[0],
+        "grid_range": {
+            "low": low,
+            "high": high,
+            "kind": "percentiles 5-95" if spans_percentiles else "distinct values",
+            "feature_min": float(column.min()),
+            "feature_max": float(column.max()),
+        },
+        "drawn_as": "points" if binary else "curve",
     }
     if individual is not None:
         data["ice"] = individual[:, ice_rows, :]

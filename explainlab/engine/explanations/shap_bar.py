@@ -44,8 +44,26 @@ def compute(ctx: ExplainContext) -> Explanation:
             label=sv.output_label(k) if sv.multiclass else None,
         )
         left += stacks[:, k]
+    errors = sv.importance_error()
+    bar_errors = None
+    if errors is not None:
+        # Errors of the shown bars; the "sum of others" bar adds independent errors.
+        bar_errors = list(errors[shown])
+        if rest.size:
+            bar_errors.append(float(np.sqrt((errors[rest] ** 2).sum())))
+        ax.errorbar(
+            left,
+            range(len(labels)),
+            xerr=2 * np.asarray(bar_errors),
+            fmt="none",
+            ecolor=render.TEXT,
+            elinewidth=1.0,
+            capsize=3,
+            zorder=4,
+        )
     for y, total in enumerate(left):
-        ax.text(total, y, f"  {fmt(float(total))}", va="center", fontsize=8.5, color=render.TEXT)
+        pad = 2 * bar_errors[y] if bar_errors is not None else 0.0
+        ax.text(total + pad, y, f"  {fmt(float(total))}", va="center", fontsize=8.5, color=render.TEXT)
     ax.set_xlim(0, left.max() * 1.15 if left.max() > 0 else 1)
     style_barh(ax, labels)
     averaged = " (averaged over classes)" if sv.multiclass else ""
@@ -55,7 +73,8 @@ def compute(ctx: ExplainContext) -> Explanation:
     render.set_titles(
         fig,
         "SHAP feature importance",
-        f"{sv.method} on {len(sv.rows)} test rows; longer bar = larger average effect on the output",
+        f"{sv.method} on {len(sv.rows)} test rows; longer bar = larger average effect on the output"
+        + ("; whiskers: ±2 standard errors of the sampling" if errors is not None else ""),
         ax,
     )
     data: dict[str, Any] = {
@@ -69,6 +88,8 @@ def compute(ctx: ExplainContext) -> Explanation:
         "base_values": sv.base_values,
         "n_rows": len(sv.rows),
         "method": sv.method,
+        # Standard error of each mean |SHAP| from the sampling (null: computed exactly).
+        "uncertainty": errors[order] if errors is not None else None,
     }
     return Explanation(data=data, figures=[("shap_bar", fig)])
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from explainlab.engine import cost
-from explainlab.engine.explanations._trees import TREE_INDEX, check_tree_index
+from explainlab.engine.explanations._trees import TOP_DOWN_MAX_DEPTH, TREE_INDEX, check_tree_index
 from explainlab.engine.explanations.base import ExplainContext, Explanation, ExplanationInfo, SpecView
 from explainlab.engine.params import Param
 
@@ -17,6 +17,8 @@ def compute(ctx: ExplainContext) -> Explanation:
     fig = draw(chosen.tree, ctx.feature_names, chosen.class_names, shown)
     depth = chosen.tree.get_depth()
     cut = f"; first {shown} of {depth} levels, (...) = subtree not drawn" if depth > shown else ""
+    if min(shown, depth) > TOP_DOWN_MAX_DEPTH:
+        cut += "; levels run left to right, the upper branch is yes (≤)"
     colour = "; colour = predicted class, stronger = purer" if chosen.class_names else ""
     render.set_titles(fig, f"Tree diagram: {chosen.description}", f"{chosen.value_note}{colour}{cut}", fig.axes[0])
     data = {
@@ -27,6 +29,7 @@ def compute(ctx: ExplainContext) -> Explanation:
         "shown_depth": min(shown, depth),
         "class_names": chosen.class_names,
         "nodes": nodes(chosen.tree, ctx.feature_names, shown),
+        "layout": "top-down" if min(shown, depth) <= TOP_DOWN_MAX_DEPTH else "sideways",
     }
     return Explanation(data=data, figures=[("tree_diagram", fig)])
 
