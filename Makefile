@@ -23,8 +23,9 @@ test: setup
 setup: system-packages python-deps assets
 
 # Debian packages the site needs: Chromium for browser tests, bubblewrap/libseccomp for the
-# sandbox, poppler for looking at generated PDFs, DejaVu for certificates. Installed only when missing.
-SYSTEM_PACKAGES := chromium bubblewrap libseccomp2 poppler-utils fonts-dejavu-core
+# sandbox, poppler for looking at generated PDFs, DejaVu for certificates, redis-server for the
+# fault tests (they stop a Redis of their own). Installed only when missing.
+SYSTEM_PACKAGES := chromium bubblewrap libseccomp2 poppler-utils fonts-dejavu-core redis-server
 system-packages:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

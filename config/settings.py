@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "exercises",
     "explainlab",
     "certificates",
+    "recovery",
 ]
 
 MIDDLEWARE = [
@@ -132,7 +133,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHE_URL = os.environ.get("CACHE_URL", "")
 if CACHE_URL.startswith("redis"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    # A Redis that is down makes the cache miss instead of failing requests (config/cache.py).
+    CACHES = {"default": {"BACKEND": "config.cache.TolerantRedisCache", "LOCATION": CACHE_URL}}
 else:
     # A file cache is shared by every process of the embedded default (throttling needs that).
     CACHES = {
@@ -262,6 +264,7 @@ CELERY_TASK_ROUTES = {
     "exercises.tasks.*": {"queue": "sandbox"},
     "explainlab.tasks.*": {"queue": "explain"},
     "certificates.tasks.*": {"queue": "default"},
+    "recovery.tasks.*": {"queue": "default"},
 }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -269,7 +272,13 @@ CELERY_BEAT_SCHEDULE = {
     "prune-explainlab-artifacts": {"task": "explainlab.tasks.prune_artifacts", "schedule": 3600.0},
     # Certificates whose issue or render was missed while the broker was down.
     "reconcile-certificates": {"task": "certificates.tasks.reconcile_certificates", "schedule": 3600.0},
+    # Work a dead worker held, and rows accepted while the broker was down (recovery.services).
+    "recover-work": {"task": "recovery.tasks.sweep", "schedule": float(os.environ.get("RECOVERY_SWEEP_SECONDS", "15"))},
 }
+# A `queued` row this old with no message waiting in its queue is sent again.
+RECOVERY_QUEUED_AFTER_SECONDS = float(os.environ.get("RECOVERY_QUEUED_AFTER_SECONDS", "30"))
+# A claim whose worker no longer answers pings is taken back once it is this old.
+RECOVERY_DEAD_WORKER_GRACE_SECONDS = float(os.environ.get("RECOVERY_DEAD_WORKER_GRACE_SECONDS", "30"))
 
 # --- Sandbox ----------------------------------------------------------------------------
 SANDBOX_SOCKET = sandbox_socket()
