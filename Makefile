@@ -9,10 +9,14 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test setup system-packages python-deps assets lint typecheck bench clean
+.PHONY: run stack test setup system-packages python-deps assets lint typecheck bench clean
 
 run: setup
 	$(PY) bin/run-all --host $(HOST) --port $(PORT)
+
+# The production shape (docker-compose.yml) on this machine's PostgreSQL and Redis: see bin/stack.
+stack: setup
+	$(PY) bin/stack --host $(HOST) --port $(PORT)
 
 test: setup
 	$(VENV)/bin/ruff check .
