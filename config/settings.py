@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "explainlab",
     "certificates",
     "recovery",
+    "ops",
 ]
 
 MIDDLEWARE = [
