@@ -55,6 +55,15 @@ class MetricsMiddleware:
 class StateCollector:
     """Figures read from the broker and the database at scrape time."""
 
+    def describe(self) -> Iterator[Metric]:
+        # Registering asks for the names; without this it would call collect() (and query the
+        # database) when the URLs are loaded.
+        yield GaugeMetricFamily("glassbook_queue_depth", "Messages waiting in a Celery queue.", labels=["queue"])
+        yield GaugeMetricFamily("glassbook_work", "Rows of queued work by kind and status.", labels=["kind", "status"])
+        yield GaugeMetricFamily(
+            "glassbook_job_duration_seconds", "Work duration quantiles.", labels=["kind", "quantile"]
+        )
+
     def collect(self) -> Iterator[Metric]:
         from recovery import registry
         from recovery.services import queue_depth
