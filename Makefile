@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run dev test setup system-packages python-deps assets lint typecheck bench clean
+.PHONY: run dev stack test setup system-packages python-deps assets lint typecheck bench clean
 
 run: setup
 	$(PY) bin/run-all --host $(HOST) --port $(PORT)
@@ -18,6 +18,10 @@ run: setup
 # The same site with Django's debug pages, for development only.
 dev: setup
 	DEBUG=true $(PY) bin/run-all --host $(HOST) --port $(PORT)
+
+# The production shape (docker-compose.yml) on this machine's PostgreSQL and Redis: see bin/stack.
+stack: setup
+	$(PY) bin/stack --host $(HOST) --port $(PORT)
 
 test: setup
 	$(VENV)/bin/ruff check .
@@ -30,8 +34,9 @@ setup: system-packages python-deps assets
 # Debian packages the site needs: Chromium for browser tests, bubblewrap/libseccomp for the
 # sandbox, poppler for looking at generated PDFs, DejaVu for certificates with Noto core (Arabic,
 # Hebrew, …; 12 MB) and Droid Sans Fallback (CJK; 2 MB, TrueType: reportlab cannot embed Noto CJK's
-# CFF outlines) for names in other scripts. Installed only when missing.
-SYSTEM_PACKAGES := chromium bubblewrap libseccomp2 poppler-utils fonts-dejavu-core fonts-noto-core fonts-droid-fallback
+# CFF outlines) for names in other scripts, redis-server for the fault tests (they stop a Redis of
+# their own). Installed only when missing.
+SYSTEM_PACKAGES := chromium bubblewrap libseccomp2 poppler-utils fonts-dejavu-core fonts-noto-core fonts-droid-fallback redis-server
 system-packages:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

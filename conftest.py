@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.plugins.workers",
     "tests.plugins.browser",
     "tests.plugins.sandbox",
+    "tests.plugins.services",
 ]

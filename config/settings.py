@@ -80,9 +80,14 @@ INSTALLED_APPS = [
     "exercises",
     "explainlab",
     "certificates",
+    "recovery",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    # First: the request id and the timing cover everything below (config/observability.py, metrics.py).
+    "config.observability.RequestIdMiddleware",
+    "config.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -137,7 +142,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHE_URL = os.environ.get("CACHE_URL", "")
 if CACHE_URL.startswith("redis"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    # A Redis that is down makes the cache miss instead of failing requests (config/cache.py).
+    CACHES = {"default": {"BACKEND": "config.cache.TolerantRedisCache", "LOCATION": CACHE_URL}}
 else:
     # A file cache is shared by every process of the embedded default (throttling needs that).
     CACHES = {
@@ -295,6 +301,7 @@ CELERY_TASK_ROUTES = {
     "exercises.tasks.*": {"queue": "sandbox"},
     "explainlab.tasks.*": {"queue": "explain"},
     "certificates.tasks.*": {"queue": "default"},
+    "recovery.tasks.*": {"queue": "default"},
 }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -302,7 +309,13 @@ CELERY_BEAT_SCHEDULE = {
     "prune-explainlab-artifacts": {"task": "explainlab.tasks.prune_artifacts", "schedule": 3600.0},
     # Certificates whose issue or render was missed while the broker was down.
     "reconcile-certificates": {"task": "certificates.tasks.reconcile_certificates", "schedule": 3600.0},
+    # Work a dead worker held, and rows accepted while the broker was down (recovery.services).
+    "recover-work": {"task": "recovery.tasks.sweep", "schedule": float(os.environ.get("RECOVERY_SWEEP_SECONDS", "15"))},
 }
+# A `queued` row this old with no message waiting in its queue is sent again.
+RECOVERY_QUEUED_AFTER_SECONDS = float(os.environ.get("RECOVERY_QUEUED_AFTER_SECONDS", "30"))
+# A claim whose worker no longer answers pings is taken back once it is this old.
+RECOVERY_DEAD_WORKER_GRACE_SECONDS = float(os.environ.get("RECOVERY_DEAD_WORKER_GRACE_SECONDS", "30"))
 
 # --- Sandbox ----------------------------------------------------------------------------
 SANDBOX_SOCKET = sandbox_socket()
@@ -311,11 +324,29 @@ SANDBOX_ALLOW_UNISOLATED = env_bool("SANDBOX_ALLOW_UNISOLATED", False)
 CODE_MAX_BYTES = 64 * 1024
 RUNS_IN_FLIGHT_PER_USER = 2
 
+# Logs carry the request id (and the Celery task id); LOG_FORMAT=json writes one JSON object a line.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "config.observability.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"},
+        "json": {"()": "config.observability.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# Celery keeps the logging configured above (and its request ids) instead of its own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# /metrics answers loopback clients, and others that send this token (config/metrics.py).
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.urls import auth_urlpatterns
 from config.health import healthz
+from config.metrics import metrics_view
 
 # Each app brings `urls.py` (pages) and/or `api_urls.py` (under /api/v1/) when it has them.
 APPS_WITH_URLS = ["accounts", "runs", "exercises", "explainlab", "certificates", "courseware.authoring", "courseware"]
@@ -26,6 +27,7 @@ pages = [pattern for app in APPS_WITH_URLS for pattern in _include_if_present(f"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/", include(auth_urlpatterns)),
     path("api/v1/", include(api_v1)),

@@ -106,14 +106,10 @@ def submit_code_attempt(*, user: Any, exercise: Exercise, code: Any) -> Attempt:
 
 
 def _enqueue(attempt_id: int) -> None:
-    from exercises.tasks import grade_attempt
+    from recovery.services import publish
 
-    try:
-        grade_attempt.delay(attempt_id)
-    except Exception:
-        # The broker is down: say so on the attempt instead of leaving it queued forever.
-        logger.exception("could not queue attempt %s for grading", attempt_id)
-        fail_grading(attempt_id=attempt_id, message=UNAVAILABLE_MESSAGE)
+    # A broker that is down leaves the attempt `queued`: the recovery sweep sends it once it is back.
+    publish("exercises.attempt", attempt_id)
 
 
 def claim_attempt(*, attempt_id: int) -> Attempt | None:

@@ -6,14 +6,13 @@ class ExplainlabConfig(AppConfig):
     verbose_name = "Explanation lab"
 
     def ready(self) -> None:
-        from celery.signals import worker_process_init, worker_ready
+        from celery.signals import worker_process_init
 
         from courseware import directives
         from explainlab.directive import ExplainlabDirective
 
         directives.register(ExplainlabDirective())
         worker_process_init.connect(warm_up_worker_process, dispatch_uid="explainlab-warm-up", weak=False)
-        worker_ready.connect(take_back_orphaned_jobs, dispatch_uid="explainlab-orphans", weak=False)
 
 
 def warm_up_worker_process(**_: object) -> None:
@@ -22,13 +21,3 @@ def warm_up_worker_process(**_: object) -> None:
     from explainlab.engine import preload
 
     preload()
-
-
-def take_back_orphaned_jobs(sender: object = None, **_: object) -> None:
-    """A worker starting under a name whose jobs are still `running` was restarted after a
-    crash: those jobs died with it, whatever the broker did with their messages."""
-    from explainlab.services import requeue_orphaned_jobs
-
-    hostname = getattr(sender, "hostname", None)
-    if hostname:
-        requeue_orphaned_jobs(worker=hostname)

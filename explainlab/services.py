@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import time
 from datetime import timedelta
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -58,9 +57,9 @@ def request_job(*, user: Any, spec: Spec) -> tuple[Job, bool]:
 
 
 def _enqueue(job_id: int) -> None:
-    from explainlab.tasks import run_job
+    from recovery.services import publish
 
-    run_job.delay(job_id)
+    publish("explainlab.job", job_id)
 
 
 def run_job(*, job_id: int, worker: str = "") -> Job | None:
@@ -88,10 +87,10 @@ def run_job(*, job_id: int, worker: str = "") -> Job | None:
         result = run_spec(job.spec, progress=report)
     except SpecError as exc:
         # The catalog changed since the job was queued: the spec is no longer valid.
-        return _fail(job_id, f"The spec is no longer valid: {exc}")
+        return fail_job(job_id, f"The spec is no longer valid: {exc}")
     except Exception as exc:
         log.exception("explainlab job %s failed", job_id)
-        return _fail(job_id, f"The explanation could not be computed ({type(exc).__name__}: {exc})"[:1000])
+        return fail_job(job_id, f"The explanation could not be computed ({type(exc).__name__}: {exc})"[:1000])
     entries = storage.save_artifacts(job.spec_hash, result.artifacts)
     Job.objects.filter(pk=job_id).update(
         status=Job.Status.SUCCEEDED,
@@ -106,7 +105,7 @@ def run_job(*, job_id: int, worker: str = "") -> Job | None:
     return Job.objects.get(pk=job_id)
 
 
-def _fail(job_id: int, message: str) -> Job:
+def fail_job(job_id: int, message: str) -> Job:
     Job.objects.filter(pk=job_id).update(
         status=Job.Status.FAILED, stage="failed", error=message, finished_at=timezone.now()
     )
@@ -129,30 +128,6 @@ def request_job_without_queue(*, spec: Spec) -> tuple[Job, bool]:
     return Job.objects.create(spec=spec.canonical(), spec_hash=spec_hash), False
 
 
-MAX_ATTEMPTS = 3
-STALE_AFTER = timedelta(minutes=10)
-
-
-def requeue_orphaned_jobs(*, worker: str | None = None) -> list[int]:
-    """Send back to the queue the jobs a dead worker left `running`.
-
-    Called when a worker starts (with its own name: whatever its previous incarnation was
-    running died with it) and periodically without a name (jobs silent for too long).
-    A job that keeps killing its worker fails after MAX_ATTEMPTS instead of looping.
-    """
-    running = Job.objects.filter(status=Job.Status.RUNNING)
-    running = running.filter(worker=worker) if worker else running.filter(started_at__lt=timezone.now() - STALE_AFTER)
-    requeued = []
-    for job in running:
-        if job.attempts >= MAX_ATTEMPTS:
-            _fail(job.pk, "The job stopped its worker several times and was given up.")
-            continue
-        Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(status=Job.Status.QUEUED, stage="requeued")
-        transaction.on_commit(partial(_enqueue, job.pk))
-        requeued.append(job.pk)
-    return requeued
-
-
 def prune_artifacts(*, older_than: timedelta | None = None) -> int:
     """Delete unpinned jobs (and their files) nobody has used for a while."""
     age = older_than or timedelta(days=getattr(settings, "EXPLAINLAB_KEEP_DAYS", 7))
@@ -163,5 +138,4 @@ def prune_artifacts(*, older_than: timedelta | None = None) -> int:
         storage.delete_artifacts(job.artifacts)
         job.delete()
         count += 1
-    requeue_orphaned_jobs()
     return count

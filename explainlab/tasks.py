@@ -5,13 +5,15 @@ from django.db import OperationalError
 
 from explainlab import services
 
+JOB_TIME_LIMIT = 150
+
 
 @shared_task(
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
     soft_time_limit=120,
-    time_limit=150,
+    time_limit=JOB_TIME_LIMIT,
     autoretry_for=(OperationalError,),
     retry_backoff=True,
     max_retries=3,

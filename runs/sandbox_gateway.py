@@ -55,7 +55,16 @@ def run_code(code: str, *, limits: Limits = RUN_LIMITS, harness: str | None = No
     """Run ``code`` (then ``harness``, if any) in a fresh sandbox child.
 
     Raises SandboxUnavailable / SandboxRefused."""
-    return run(code, limits=limits, harness=harness, socket_path=socket_path(), timeout=client_timeout(limits))
+    from config.observability import current_request_id
+
+    return run(
+        code,
+        limits=limits,
+        harness=harness,
+        socket_path=socket_path(),
+        timeout=client_timeout(limits),
+        request_id=current_request_id(),
+    )
 
 
 # The tasks of the `sandbox` queue (runs and graded attempts) share one timing and retry policy:

@@ -18,7 +18,7 @@ from django.utils import timezone
 from config.errors import Conflict, PayloadTooLarge
 from config.errors import invalid as validation_error
 from runs.models import FINAL_STATUSES, IN_FLIGHT_STATUSES, Run, Runnable, RunStatus
-from runs.sandbox_gateway import UNAVAILABLE_MESSAGE, RunResult
+from runs.sandbox_gateway import RunResult
 
 logger = logging.getLogger(__name__)
 
@@ -99,15 +99,10 @@ def request_run(*, user: Any, code: object, page: object = None, runnable: objec
 
 
 def _enqueue(run_id: int) -> None:
-    from runs.tasks import execute_run
+    from recovery.services import publish
 
-    try:
-        execute_run.delay(run_id)
-    except Exception:  # the broker is down: the learner gets a final answer, not a spinner forever
-        if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
-            raise
-        logger.exception("could not queue run %s", run_id)
-        fail_run(run_id, UNAVAILABLE_MESSAGE)
+    # A broker that is down leaves the run `queued`: the recovery sweep sends it once it is back.
+    publish("runs.run", run_id)
 
 
 def claim_run(run_id: int) -> Run | None:

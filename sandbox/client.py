@@ -81,6 +81,7 @@ def run(
     harness: str | None = None,
     socket_path: str | None = None,
     timeout: float | None = None,
+    request_id: str = "",
 ) -> RunResult:
     """Run learner ``code`` (then the trusted ``harness``, if any) in a fresh isolated child.
 
@@ -98,6 +99,8 @@ def run(
     limits = limits or Limits()
     wait = timeout if timeout is not None else limits.wall_seconds + QUEUE_ALLOWANCE_SECONDS
     request = {"op": "run", "code": code, "harness": harness, "limits": limits.to_dict()}
+    if request_id:
+        request["request_id"] = request_id  # only for the server's log: one id across web, worker and sandbox
     reply = _request(request, socket_path, wait)
     return RunResult.from_dict(reply["result"])
 

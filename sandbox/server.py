@@ -19,6 +19,7 @@ import fcntl
 import json
 import logging
 import os
+import re
 import shutil
 import signal
 import socket
@@ -57,6 +58,8 @@ UID_BLOCK = 1000
 UID_BLOCKS = 1000
 LOCK_DIRS = ("/run/glassbook-sandbox",)
 MAX_CODE_CHARS = 1_000_000
+# A request id from the Django side, shown in the log (never anything else): letters, digits, ._-
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 MAX_HARNESS_CHARS = 8_000_000
 MAX_FIGURES = 20
 # How long after its process ended a run's pipes may stay open (unisolated leftovers).
@@ -469,7 +472,11 @@ class Server:
             return {"ok": False, "error": "bad_request", "message": str(exc)}
         if self.waiting >= self.max_queue:
             return {"ok": False, "error": "busy", "message": f"{self.waiting} runs are already waiting"}
-        task = asyncio.create_task(self.execute(code, harness, limits, isolated=self.mode == "isolated"))
+        rid = message.get("request_id")
+        rid = rid if isinstance(rid, str) and REQUEST_ID.match(rid) else ""
+        task = asyncio.create_task(
+            self.execute(code, harness, limits, isolated=self.mode == "isolated", request_id=rid)
+        )
         # A client that hangs up (e.g. a worker timed out) cancels its run.
         hangup = asyncio.create_task(reader.read(1))
         await asyncio.wait({task, hangup}, return_when=asyncio.FIRST_COMPLETED)
@@ -482,7 +489,9 @@ class Server:
         return {"ok": True, "result": task.result().to_dict()}
 
     # -- runs ------------------------------------------------------------------------------------------
-    async def execute(self, code: str, harness: str | None, limits: Limits, *, isolated: bool) -> RunResult:
+    async def execute(
+        self, code: str, harness: str | None, limits: Limits, *, isolated: bool, request_id: str = ""
+    ) -> RunResult:
         self.waiting += 1
         try:
             slot = await self.free_slots.get()
@@ -507,8 +516,9 @@ class Server:
                 self.zygote.kill()
             run.duration_ms = run.duration_ms or run.elapsed_ms()
             result = classify(run)
-            log.info("run %s slot %s: %s%s in %d ms", run.id, slot, result.status,
-                     f" ({result.kill_reason})" if result.kill_reason else "", result.duration_ms)  # fmt: skip
+            log.info("run %s slot %s: %s%s in %d ms%s", run.id, slot, result.status,
+                     f" ({result.kill_reason})" if result.kill_reason else "", result.duration_ms,
+                     f" [request {request_id}]" if request_id else "")  # fmt: skip
             if not run.exited.is_set():
                 # Done early (the child reported it finished): make sure nothing of it lingers.
                 asyncio.get_running_loop().call_later(1.0, self._ensure_dead, run)

@@ -49,7 +49,11 @@ class WorkerProcess:
             "--concurrency", "1", "--loglevel", "WARNING", "-n", f"{self.name}@%h", "--without-mingle", "--without-gossip",
         ]  # fmt: skip
         self.proc = subprocess.Popen(command, cwd=ROOT, env=worker_env(), start_new_session=True)
-        self.wait_ready()
+        try:
+            self.wait_ready()
+        except BaseException:
+            self.kill()  # never leave a half-started worker behind to answer later tests' pings
+            raise
 
     def wait_ready(self, timeout: float = 60) -> None:
         from config.celery import app
