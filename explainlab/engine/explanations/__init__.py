@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from explainlab.engine.explanations import (
     consistency,
+    counterfactual,
     decision_boundary,
     gam_shapes,
     lime,
@@ -41,6 +42,7 @@ _MODULES = (
     gam_shapes,
     surrogate_tree,
     consistency,
+    counterfactual,
 )
 
 EXPLANATIONS: dict[str, ExplanationInfo] = {m.EXPLANATION.key: m.EXPLANATION for m in _MODULES}
