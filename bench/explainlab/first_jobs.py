@@ -25,6 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 SPECS: list[dict[str, object]] = [
     {"dataset": "loan", "model": "random_forest", "explanation": "counterfactual", "instance": 0},
     {"dataset": "loan", "model": "mlp", "explanation": "counterfactual", "instance": 0},
+    {"dataset": "loan", "model": "random_forest", "explanation": "ale", "options": {"feature": "income"}},
+    {"dataset": "breast_cancer", "model": "gradient_boosting", "explanation": "ale"},
 ]
 
 

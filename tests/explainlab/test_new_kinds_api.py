@@ -14,6 +14,7 @@ NEW_KINDS = {
         {"dataset": "loan", "model": "decision_tree", "explanation": "counterfactual", "instance": 4},
         "counterfactual",
     ),
+    "ale": ({"dataset": "wine", "model": "knn", "explanation": "ale", "options": {"feature": "alcohol"}}, "ale"),
 }
 
 

@@ -9,6 +9,7 @@ import for catalog and spec validation.
 from __future__ import annotations
 
 from explainlab.engine.explanations import (
+    ale,
     consistency,
     counterfactual,
     decision_boundary,
@@ -43,6 +44,7 @@ _MODULES = (
     surrogate_tree,
     consistency,
     counterfactual,
+    ale,
 )
 
 EXPLANATIONS: dict[str, ExplanationInfo] = {m.EXPLANATION.key: m.EXPLANATION for m in _MODULES}
