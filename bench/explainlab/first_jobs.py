@@ -27,6 +27,8 @@ SPECS: list[dict[str, object]] = [
     {"dataset": "loan", "model": "mlp", "explanation": "counterfactual", "instance": 0},
     {"dataset": "loan", "model": "random_forest", "explanation": "ale", "options": {"feature": "income"}},
     {"dataset": "breast_cancer", "model": "gradient_boosting", "explanation": "ale"},
+    {"dataset": "loan", "model": "random_forest", "explanation": "interactions"},
+    {"dataset": "breast_cancer", "model": "mlp", "explanation": "interactions"},
 ]
 
 

@@ -15,6 +15,10 @@ NEW_KINDS = {
         "counterfactual",
     ),
     "ale": ({"dataset": "wine", "model": "knn", "explanation": "ale", "options": {"feature": "alcohol"}}, "ale"),
+    "interactions": (
+        {"dataset": "iris", "model": "decision_tree", "explanation": "interactions"},
+        "h_statistic",
+    ),
 }
 
 

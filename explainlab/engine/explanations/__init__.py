@@ -14,6 +14,7 @@ from explainlab.engine.explanations import (
     counterfactual,
     decision_boundary,
     gam_shapes,
+    interactions,
     lime,
     pdp_ice,
     permutation_importance,
@@ -45,6 +46,7 @@ _MODULES = (
     consistency,
     counterfactual,
     ale,
+    interactions,
 )
 
 EXPLANATIONS: dict[str, ExplanationInfo] = {m.EXPLANATION.key: m.EXPLANATION for m in _MODULES}
