@@ -29,6 +29,7 @@ SPECS: list[dict[str, object]] = [
     {"dataset": "breast_cancer", "model": "gradient_boosting", "explanation": "ale"},
     {"dataset": "loan", "model": "random_forest", "explanation": "interactions"},
     {"dataset": "breast_cancer", "model": "mlp", "explanation": "interactions"},
+    {"dataset": "loan", "model": "random_forest", "explanation": "anchors", "instance": 0},
 ]
 
 

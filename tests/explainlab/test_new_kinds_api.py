@@ -19,6 +19,10 @@ NEW_KINDS = {
         {"dataset": "iris", "model": "decision_tree", "explanation": "interactions"},
         "h_statistic",
     ),
+    "anchors": (
+        {"dataset": "loan", "model": "linear", "explanation": "anchors", "instance": 1, "options": {"threshold": 0.9}},
+        "rule",
+    ),
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from explainlab.engine.explanations import (
     ale,
+    anchors,
     consistency,
     counterfactual,
     decision_boundary,
@@ -47,6 +48,7 @@ _MODULES = (
     counterfactual,
     ale,
     interactions,
+    anchors,
 )
 
 EXPLANATIONS: dict[str, ExplanationInfo] = {m.EXPLANATION.key: m.EXPLANATION for m in _MODULES}
