@@ -30,6 +30,8 @@ SPECS: list[dict[str, object]] = [
     {"dataset": "loan", "model": "random_forest", "explanation": "interactions"},
     {"dataset": "breast_cancer", "model": "mlp", "explanation": "interactions"},
     {"dataset": "loan", "model": "random_forest", "explanation": "anchors", "instance": 0},
+    {"dataset": "loan", "model": "random_forest", "explanation": "group_fairness"},
+    {"dataset": "loan", "model": "mlp", "explanation": "group_fairness"},
 ]
 
 

@@ -23,6 +23,7 @@ NEW_KINDS = {
         {"dataset": "loan", "model": "linear", "explanation": "anchors", "instance": 1, "options": {"threshold": 0.9}},
         "rule",
     ),
+    "group_fairness": ({"dataset": "loan", "model": "decision_tree", "explanation": "group_fairness"}, "metrics"),
 }
 
 

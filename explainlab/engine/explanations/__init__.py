@@ -15,6 +15,7 @@ from explainlab.engine.explanations import (
     counterfactual,
     decision_boundary,
     gam_shapes,
+    group_fairness,
     interactions,
     lime,
     pdp_ice,
@@ -49,6 +50,7 @@ _MODULES = (
     ale,
     interactions,
     anchors,
+    group_fairness,
 )
 
 EXPLANATIONS: dict[str, ExplanationInfo] = {m.EXPLANATION.key: m.EXPLANATION for m in _MODULES}
