@@ -32,6 +32,8 @@ SPECS: list[dict[str, object]] = [
     {"dataset": "loan", "model": "random_forest", "explanation": "anchors", "instance": 0},
     {"dataset": "loan", "model": "random_forest", "explanation": "group_fairness"},
     {"dataset": "loan", "model": "mlp", "explanation": "group_fairness"},
+    {"dataset": "digits", "model": "mlp", "explanation": "nn_attribution", "instance": 0},
+    {"dataset": "digits", "model": "mlp", "explanation": "nn_units"},
 ]
 
 

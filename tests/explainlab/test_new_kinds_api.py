@@ -24,6 +24,11 @@ NEW_KINDS = {
         "rule",
     ),
     "group_fairness": ({"dataset": "loan", "model": "decision_tree", "explanation": "group_fairness"}, "metrics"),
+    "nn_attribution": (
+        {"dataset": "digits", "model": "mlp", "explanation": "nn_attribution", "instance": 0, "options": {"steps": 32}},
+        "integrated_gradients",
+    ),
+    "nn_units": ({"dataset": "digits", "model": "mlp", "explanation": "nn_units"}, "units"),
 }
 
 

@@ -18,6 +18,8 @@ from explainlab.engine.explanations import (
     group_fairness,
     interactions,
     lime,
+    nn_attribution,
+    nn_units,
     pdp_ice,
     permutation_importance,
     shap_bar,
@@ -51,6 +53,8 @@ _MODULES = (
     interactions,
     anchors,
     group_fairness,
+    nn_attribution,
+    nn_units,
 )
 
 EXPLANATIONS: dict[str, ExplanationInfo] = {m.EXPLANATION.key: m.EXPLANATION for m in _MODULES}
