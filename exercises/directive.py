@@ -1,8 +1,10 @@
 """The ```{exercise} directive: a graded exercise on a page (YAML body, docs/content-format.md).
 
 parse: ``spec.parse_exercise`` (values and line numbers). verify: every coding exercise runs
-twice in the sandbox — the solution must pass all checks, the starter must fail at least one —
-unless the same starter, solution and checks were already verified (hash on the row).
+through the grading path in the sandbox — the reference solution alone (its observations are
+cached on the row), then the solution and the starter as a learner would submit them: the
+solution must pass every check, the starter must fail at least one — unless the same starter,
+solution and checks were already verified (hash on the row).
 sync: Exercise and Choice rows keyed by (course, id) and (exercise, choice id); an exercise
 that left the page is detached (page = NULL), keeping its attempts. render: the widget HTML,
 the same for every reader — no correctness, solution or checks in it; the reader's own
@@ -65,14 +67,19 @@ class ExerciseDirective(Directive):
             for block in todo:
                 report(block, problem)
             return
-        jobs = [(block, role) for block in todo for role in ("solution", "starter")]
+        jobs = [(block, role) for block in todo for role in ("reference", "solution", "starter")]
         with ThreadPoolExecutor(max_workers=VERIFY_CONCURRENCY, thread_name_prefix="exercise-verify") as pool:
             futures = [(block, role, pool.submit(self._run, block.data, role)) for block, role in jobs]
             outcomes: dict[int, dict[str, Any]] = {}
             for block, role, future in futures:
                 try:
                     outcomes.setdefault(id(block), {})[role] = future.result()
-                except (grading.SandboxUnavailable, grading.SandboxRefused, ValueError) as exc:
+                except (
+                    grading.SandboxUnavailable,
+                    grading.SandboxRefused,
+                    grading.ReferenceProblem,
+                    ValueError,
+                ) as exc:
                     outcomes.setdefault(id(block), {})[role] = exc
         for block in todo:
             problems = self._judge(block.data, outcomes.get(id(block), {}))
@@ -83,35 +90,49 @@ class ExerciseDirective(Directive):
             progress(PROGRESS_LABEL)
 
     @staticmethod
-    def _run(spec: ExerciseSpec, role: str) -> grading.RunResult:
-        code = spec.solution if role == "solution" else spec.starter
+    def _run(spec: ExerciseSpec, role: str) -> Any:
         checks = [c.as_dict() for c in spec.checks]
-        return grading.run_against_checks(code, checks=checks, solution=spec.solution, author=True)
+        if role == "reference":
+            return grading.compute_reference(spec.solution, checks)
+        return grading.observe_program(spec.solution if role == "solution" else spec.starter, checks)
 
     @staticmethod
     def _judge(spec: ExerciseSpec, results: dict[str, Any]) -> list[str]:
         checks = [c.as_dict() for c in spec.checks]
-        problems = []
-        solution, starter = results.get("solution"), results.get("starter")
-        for role, result in (("solution", solution), ("starter", starter)):
+        reference = results.get("reference")
+        if isinstance(reference, grading.ReferenceProblem):
+            return [str(reference)]
+        for role in ("reference", "solution", "starter"):
+            result = results.get(role)
             if isinstance(result, Exception):
-                return [f"cannot run the {role} in the sandbox: {_describe(result)}"]
+                return [
+                    f"cannot run the {'solution' if role == 'reference' else role} in the sandbox: {_describe(result)}"
+                ]
             if result is None:
                 return [f"the {role} was not run"]
+        solution, starter = results["solution"], results["starter"]
+        assert isinstance(reference, list)
         assert isinstance(solution, grading.RunResult) and isinstance(starter, grading.RunResult)
-        if solution.status == "failed":
-            last = [line for line in (solution.error or "").splitlines() if line.strip()]
-            where = f" (line {solution.error_line} of the solution)" if solution.error_line else ""
-            problems.append(f"the solution raises {last[-1] if last else 'an error'}{where}")
-        else:
-            outcome = grading.interpret(solution, checks, author=True)
-            if outcome.status == "error":
-                problems.append(f"the solution could not be checked: {outcome.message}")
-            for check in outcome.failed_checks:
-                problems.append(f"solution fails check '{check['name']}': {check['message'] or 'failed'}")
-        starter_outcome = grading.interpret(starter, checks, author=True)
+        try:
+            outcome = grading.judge(solution, checks, reference, author=True)
+            starter_outcome = grading.judge(starter, checks, reference, author=True)
+        except (grading.SandboxUnavailable, grading.SandboxRefused, ValueError) as exc:
+            return [f"cannot judge the checks in the sandbox: {_describe(exc)}"]
+        problems = []
+        if outcome.status == "error":
+            problems.append(f"the solution could not be checked: {outcome.message}")
+        for check in outcome.failed_checks:
+            problems.append(
+                f"solution fails check '{check['name']}': {check['message'] or 'failed'}"
+                " (a solution must give the same results on every run: fix its random_state)"
+                if not _states_expectation(spec, check["name"])
+                else f"solution fails check '{check['name']}': {check['message'] or 'failed'}"
+            )
         if starter_outcome.status == "graded" and starter_outcome.correct:
             problems.append("the starter passes every check; it must fail at least one, or learners pass without work")
+        if not problems:
+            spec.reference = reference
+            spec.reference_key = grading.reference_key(spec.solution, checks)
         return problems
 
     @staticmethod
@@ -207,6 +228,12 @@ def _describe(exc: Exception) -> str:
     return str(exc)
 
 
+def _states_expectation(spec: ExerciseSpec, name: str) -> bool:
+    """Whether the check named ``name`` judges by a stated value or a predicate, not by the
+    reference's observation (which the solution can only fail by giving other results each run)."""
+    return any(c.name == name and (c.expect is not None or c.judge) for c in spec.checks)
+
+
 def _save_exercise(page: Page, position: int, spec: ExerciseSpec, *, verified: bool) -> Exercise:
     exercise = Exercise.objects.filter(course=page.course, key=spec.id).first() or Exercise(
         course=page.course, key=spec.id
@@ -229,6 +256,9 @@ def _save_exercise(page: Page, position: int, spec: ExerciseSpec, *, verified: b
     exercise.starter_code = spec.starter
     exercise.solution_code = spec.solution
     exercise.checks = [c.as_dict() for c in spec.checks]
+    if spec.reference is not None:
+        exercise.reference_observations = spec.reference
+        exercise.reference_key = spec.reference_key
     exercise.hints = spec.hints
     exercise.hint_cost = spec.hint_cost
     exercise.solution_visible = spec.solution_visible

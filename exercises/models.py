@@ -40,7 +40,8 @@ class Exercise(models.Model):
     explanation_html = models.TextField(blank=True)
     starter_code = models.TextField(blank=True)
     solution_code = models.TextField(blank=True)
-    # [{"name", "code", "hidden"}]; the code never leaves the server.
+    # [{"name", "observe", "hidden", "expect", "close", "judge", "message"}] (exercises.spec.CheckSpec).
+    # Only the observe expressions ever enter a sandbox child that runs learner code.
     checks = models.JSONField(default=list, blank=True)
     # [{"markdown", "html"}] in the order they are revealed.
     hints = models.JSONField(default=list, blank=True)
@@ -52,6 +53,11 @@ class Exercise(models.Model):
     # Hash of starter + solution + checks (+ check library) last proven in the sandbox, so an
     # unchanged exercise is not run again on every import.
     verified_hash = models.CharField(max_length=64, blank=True)
+    # The reference solution's observation for each check (plain JSON), computed in a sandbox
+    # child that runs only the solution; valid while ``reference_key`` matches
+    # exercises.grading.reference_key(solution, checks).
+    reference_observations = models.JSONField(null=True, blank=True)
+    reference_key = models.CharField(max_length=64, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -113,7 +119,7 @@ class Attempt(models.Model):
     hints_used = models.PositiveIntegerField(default=0)
     # Multiple choice: [{"choice": id, "message": html}]; coding: [{"choice": null, "message": text}].
     feedback = models.JSONField(default=list, blank=True)
-    # [{"name", "passed", "message", "hidden"}], as the harness reported them.
+    # [{"name", "passed", "message", "hidden"}], as judged outside the learner's process.
     checks = models.JSONField(default=list, blank=True)
     stdout = models.TextField(blank=True)
     stderr = models.TextField(blank=True)

@@ -138,15 +138,14 @@ def requeue_attempt(*, attempt_id: int) -> None:
 
 
 @transaction.atomic
-def record_grading(*, attempt_id: int, checks: list[dict[str, Any]], result: grading.RunResult) -> Attempt | None:
-    """Store what the sandbox reported against ``checks`` (those the harness was built from)."""
+def record_grading(*, attempt_id: int, outcome: grading.Outcome, result: grading.RunResult) -> Attempt | None:
+    """Store the verdict judged outside the learner's process, with what their run printed."""
     # Lock the attempt only: attempts at the same exercise are graded side by side.
     attempt = (
         Attempt.objects.select_for_update(of=("self",)).select_related("exercise__course").filter(pk=attempt_id).first()
     )
     if attempt is None or attempt.is_final:
         return None
-    outcome = grading.interpret(result, checks)
     exercise = attempt.exercise
     attempt.status = outcome.status
     attempt.correct = outcome.correct
@@ -160,11 +159,29 @@ def record_grading(*, attempt_id: int, checks: list[dict[str, Any]], result: gra
     attempt.graded_at = timezone.now()
     attempt.save()
     if result.harness_error:
-        # The trusted harness itself broke: worth an operator's look, never the learner's.
-        logger.warning("harness error grading attempt %s: %s", attempt_id, result.harness_error[-2000:])
+        # The observer itself broke (or the learner's code broke it): worth an operator's look.
+        logger.warning("observer error grading attempt %s: %s", attempt_id, result.harness_error[-2000:])
     if outcome.status == Attempt.Status.GRADED:
         recompute_progress(user=attempt.user, course=exercise.course)
     return attempt
+
+
+def reference_for(*, exercise: Exercise) -> list[Any]:
+    """The reference observations of ``exercise``'s current solution and checks, computed in a
+    sandbox child that runs only the solution when the cached ones are missing or stale.
+
+    Raises grading.ReferenceProblem, SandboxUnavailable, SandboxRefused."""
+    key = grading.reference_key(exercise.solution_code, exercise.checks)
+    if exercise.reference_key == key and isinstance(exercise.reference_observations, list):
+        return exercise.reference_observations
+    observations = grading.compute_reference(exercise.solution_code, exercise.checks)
+    store_reference(exercise_id=exercise.pk, key=key, observations=observations)
+    return observations
+
+
+def store_reference(*, exercise_id: int, key: str, observations: list[Any]) -> None:
+    """Cache reference observations; a row whose solution changed meanwhile keeps its own."""
+    Exercise.objects.filter(pk=exercise_id).update(reference_observations=observations, reference_key=key)
 
 
 @transaction.atomic

@@ -16,7 +16,7 @@ import yaml
 
 from courseware.directives import DirectiveError
 from courseware.markdown import render_markdown
-from exercises import checklib
+from exercises import judging, observation
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 KINDS = ("multiple_choice", "coding")
@@ -27,7 +27,7 @@ KIND_KEYS = {
     "coding": {"starter", "solution", "checks", "solution_visible", "solution_after_attempts"},
 }
 CHOICE_KEYS = {"text", "correct", "feedback", "id"}
-CHECK_KEYS = {"name", "code", "hidden"}
+CHECK_KEYS = {"name", "observe", "expect", "close", "judge", "message", "hidden"}
 MAX_CODE_BYTES = 64 * 1024
 MAX_TEXT = 20_000
 DEFAULT_TITLES = {"multiple_choice": "Check your understanding", "coding": "Exercise"}
@@ -44,12 +44,31 @@ class ChoiceSpec:
 
 @dataclass
 class CheckSpec:
+    """One check: what to observe in the learner's program, and how to judge it.
+
+    Judged against the reference solution's observation (the default), against ``expect`` (a
+    value stated in the check), or by ``judge`` (the author's predicate over both observations).
+    ``expect``, ``judge`` and ``message`` never enter the learner's process.
+    """
+
     name: str
-    code: str
-    hidden: bool
+    observe: str
+    hidden: bool = False
+    expect: dict[str, Any] | None = None  # {"value": observation-form JSON}, or None
+    close: dict[str, float] | None = None  # {"rel", "abs"} for numbers, or None (exact)
+    judge: str = ""
+    message: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "code": self.code, "hidden": self.hidden}
+        return {
+            "name": self.name,
+            "observe": self.observe,
+            "hidden": self.hidden,
+            "expect": self.expect,
+            "close": self.close,
+            "judge": self.judge,
+            "message": self.message,
+        }
 
 
 @dataclass
@@ -75,6 +94,9 @@ class ExerciseSpec:
     solution_visible: str = "after_pass"
     solution_after_attempts: int | None = None
     code_hash: str = ""
+    # Filled by verify: the reference solution's observations, cached on the row.
+    reference: list[Any] | None = None
+    reference_key: str = ""
     # Filled by sync, for render.
     exercise_id: int | None = None
     choice_ids: list[int] = field(default_factory=list)
@@ -92,7 +114,7 @@ def code_hash(starter: str, solution: str, checks: list[CheckSpec]) -> str:
             "starter": starter,
             "solution": solution,
             "checks": [c.as_dict() for c in checks],
-            "library": checklib.library_fingerprint(),
+            "library": f"{observation.library_fingerprint()}-{judging.library_fingerprint()}",
         },
         sort_keys=True,
     )
@@ -318,16 +340,8 @@ def _parse_coding(top: _Reader, spec: ExerciseSpec) -> None:
     for position, (item, node) in enumerate(zip(items, nodes, strict=True), start=1):
         what = f"check {position}"
         if not isinstance(item, dict):
-            raise DirectiveError(f"{what} must be a mapping with 'name' and 'code'", _offset(node))
-        check = _Reader(node, item, what, _offset(node))
-        check.unknown(CHECK_KEYS)
-        name = " ".join(check.text("name", required=True, limit=200).split())
-        if name in names:
-            raise DirectiveError(f"{what}: the name '{name}' is also used by check {names[name]}", check.line("name"))
-        names[name] = position
-        code = check.text("code", required=True, limit=MAX_CODE_BYTES)
-        _compile(code, f"check '{name}'", check.nodes["code"][1])
-        spec.checks.append(CheckSpec(name=name, code=code, hidden=check.boolean("hidden", False)))
+            raise DirectiveError(f"{what} must be a mapping with 'name' and 'observe'", _offset(node))
+        spec.checks.append(_parse_check(_Reader(node, item, what, _offset(node)), names, position))
     visible = top.data.get("solution_visible", "after_pass")
     if visible not in SOLUTION_VISIBILITY:
         raise DirectiveError(
@@ -352,3 +366,79 @@ def _parse_coding(top: _Reader, spec: ExerciseSpec) -> None:
             top.key_line("solution_after_attempts"),
         )
     spec.code_hash = code_hash(spec.starter, spec.solution, spec.checks)
+
+
+OLD_CHECK_NOTE = (
+    "'code' checks ran inside the learner's program, where its code could read and forge them; "
+    "write 'observe' (an expression evaluated in the learner's program) and judge it with 'expect', "
+    "'close' or 'judge' (see docs/content-format.md)"
+)
+
+
+def _parse_check(check: _Reader, names: dict[str, int], position: int) -> CheckSpec:
+    """One check of a coding exercise (docs/content-format.md, "Checks")."""
+    what = check.what
+    check.unknown(CHECK_KEYS, {"code": OLD_CHECK_NOTE})
+    name = " ".join(check.text("name", required=True, limit=200).split())
+    if name in names:
+        raise DirectiveError(f"{what}: the name '{name}' is also used by check {names[name]}", check.line("name"))
+    names[name] = position
+    observe = check.text("observe", required=True, limit=4_000).strip()
+    node = check.nodes["observe"][1]
+    try:
+        compile(observe, f"check '{name}'", "eval", dont_inherit=True)
+    except SyntaxError as exc:
+        raise DirectiveError(
+            f"check '{name}': 'observe' must be one Python expression: {exc.msg}", _content_offset(node)
+        ) from exc
+    except ValueError as exc:
+        raise DirectiveError(f"check '{name}': 'observe' is not valid Python: {exc}", _content_offset(node)) from exc
+    result = CheckSpec(name=name, observe=observe, hidden=check.boolean("hidden", False))
+    result.message = check.text("message", required=False, limit=500).strip()
+    if result.hidden and "{expected}" in result.message:
+        raise DirectiveError(
+            f"check '{name}': a hidden check's message must not show {{expected}}", check.line("message")
+        )
+    if "expect" in check.data and "judge" in check.data:
+        raise DirectiveError(f"check '{name}': use either 'expect' or 'judge', not both", check.key_line("judge"))
+    if "expect" in check.data:
+        try:
+            result.expect = {"value": observation.encode(check.data["expect"])}
+        except (observation.ObservationError, RecursionError) as exc:
+            raise DirectiveError(f"check '{name}': 'expect' cannot be compared: {exc}", check.line("expect")) from exc
+        if _has_tag(result.expect["value"], observation.OPAQUE):
+            raise DirectiveError(
+                f"check '{name}': 'expect' must be numbers, text, true/false, null, lists or mappings",
+                check.line("expect"),
+            )
+    if "close" in check.data:
+        if "judge" in check.data:
+            raise DirectiveError(f"check '{name}': 'close' does not apply to a 'judge'", check.key_line("close"))
+        result.close = _parse_close(check, name)
+    if "judge" in check.data:
+        result.judge = check.text("judge", required=True, limit=MAX_CODE_BYTES)
+        _compile(result.judge, f"check '{name}' judge", check.nodes["judge"][1])
+    return result
+
+
+def _parse_close(check: _Reader, name: str) -> dict[str, float]:
+    value = check.data["close"]
+    if value is True:
+        return {"rel": judging.DEFAULT_REL, "abs": judging.DEFAULT_ABS}
+    problem = f"check '{name}': 'close' must be true or a mapping with 'rel' and/or 'abs' (numbers, 0 or more)"
+    if not isinstance(value, dict) or not value or set(value) - {"rel", "abs"}:
+        raise DirectiveError(problem, check.line("close"))
+    tolerances = {"rel": 0.0 if "abs" in value and "rel" not in value else judging.DEFAULT_REL, "abs": 0.0}
+    for key, number in value.items():
+        if isinstance(number, bool) or not isinstance(number, (int, float)) or number < 0 or number != number:
+            raise DirectiveError(problem, check.line("close"))
+        tolerances[key] = float(number)
+    return tolerances
+
+
+def _has_tag(value: Any, tag: str) -> bool:
+    if isinstance(value, dict):
+        return tag in value or any(_has_tag(item, tag) for item in value.values())
+    if isinstance(value, list):
+        return any(_has_tag(item, tag) for item in value)
+    return False
