@@ -27,7 +27,7 @@ SPECS: list[dict[str, object]] = [
     {"dataset": "loan", "model": "mlp", "explanation": "counterfactual", "instance": 0},
     {"dataset": "loan", "model": "random_forest", "explanation": "ale", "options": {"feature": "income"}},
     {"dataset": "breast_cancer", "model": "gradient_boosting", "explanation": "ale"},
-    {"dataset": "loan", "model": "random_forest", "explanation": "interactions"},
+    {"dataset": "loan", "model": "random_forest", "params": {"max_depth": 8}, "explanation": "interactions"},
     {"dataset": "breast_cancer", "model": "mlp", "explanation": "interactions"},
     {"dataset": "loan", "model": "random_forest", "explanation": "anchors", "instance": 0},
     {"dataset": "loan", "model": "random_forest", "explanation": "group_fairness"},

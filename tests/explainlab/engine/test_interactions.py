@@ -100,3 +100,12 @@ def test_multiclass_gradient_boosting_gets_interaction_values() -> None:
     )
     got = result.data["shap_interaction"]
     assert got is not None and np.array(got["first_row"]["values"]).shape == (4, 4)
+
+
+def test_interaction_values_of_a_big_forest_are_refused_as_too_expensive() -> None:
+    """100 unpruned trees on the loan data took 8 s for this view on an idle worker: refused."""
+    from explainlab.engine import SpecError
+
+    with pytest.raises(SpecError) as info:
+        validate_spec({"dataset": "loan", "model": "random_forest", "explanation": "interactions"})
+    assert "too expensive" in info.value.message and info.value.field.startswith("params.")
