@@ -27,8 +27,10 @@ from django.utils.safestring import mark_safe
 
 from courseware.directives import Directive, DirectiveBlock, ParseContext, Reporter
 from exercises import grading
+from exercises.kinds.predict_output import MAX_OUTPUT_CHARS, normalise_output
 from exercises.models import Choice, Exercise
 from exercises.spec import ExerciseSpec, parse_exercise
+from runs import sandbox_gateway
 
 if TYPE_CHECKING:
     from courseware.models import Page
@@ -53,7 +55,7 @@ class ExerciseDirective(Directive):
         cached = self._verified_hashes(blocks)
         for block in blocks:
             spec: ExerciseSpec = block.data
-            if not spec.is_coding:
+            if not spec.kind_handler.verified_in_sandbox:
                 progress(PROGRESS_LABEL)
             elif (spec.course_slug, spec.id, spec.code_hash) in cached:
                 block.result = VERIFIED
@@ -67,7 +69,7 @@ class ExerciseDirective(Directive):
             for block in todo:
                 report(block, problem)
             return
-        jobs = [(block, role) for block in todo for role in ("reference", "solution", "starter")]
+        jobs = [(block, role) for block in todo for role in _roles(block.data)]
         with ThreadPoolExecutor(max_workers=VERIFY_CONCURRENCY, thread_name_prefix="exercise-verify") as pool:
             futures = [(block, role, pool.submit(self._run, block.data, role)) for block, role in jobs]
             outcomes: dict[int, dict[str, Any]] = {}
@@ -91,6 +93,8 @@ class ExerciseDirective(Directive):
 
     @staticmethod
     def _run(spec: ExerciseSpec, role: str) -> Any:
+        if role == "snippet":
+            return sandbox_gateway.run_code(spec.snippet)
         checks = [c.as_dict() for c in spec.checks]
         if role == "reference":
             return grading.compute_reference(spec.solution, checks)
@@ -98,6 +102,8 @@ class ExerciseDirective(Directive):
 
     @staticmethod
     def _judge(spec: ExerciseSpec, results: dict[str, Any]) -> list[str]:
+        if spec.kind == "predict_output":
+            return _judge_snippet(spec, results.get("snippet"))
         checks = [c.as_dict() for c in spec.checks]
         reference = results.get("reference")
         if isinstance(reference, grading.ReferenceProblem):
@@ -137,7 +143,7 @@ class ExerciseDirective(Directive):
 
     @staticmethod
     def _verified_hashes(blocks: list[DirectiveBlock]) -> set[tuple[str, str, str]]:
-        slugs = {block.data.course_slug for block in blocks if block.data.is_coding}
+        slugs = {block.data.course_slug for block in blocks if block.data.kind_handler.verified_in_sandbox}
         if not slugs:
             return set()
         rows = Exercise.objects.filter(course__slug__in=slugs).exclude(verified_hash="")
@@ -201,6 +207,9 @@ class ExerciseDirective(Directive):
                 "exercises_css": f"{static}exercises/exercises.css",
                 "runs_css": f"{static}runs/runnable.css" if _url("runs:create") else "",
                 "points_label": _points_label(spec.points),
+                "meta_label": spec.kind_handler.meta_label(spec),
+                # Not the expected output's line count: the box's size must not hint at the answer.
+                "answer_rows": 4,
             },
         )
 
@@ -228,6 +237,32 @@ def _describe(exc: Exception) -> str:
     return str(exc)
 
 
+def _roles(spec: ExerciseSpec) -> tuple[str, ...]:
+    """The sandbox runs that verify an exercise of ``spec``'s kind."""
+    return ("snippet",) if spec.kind == "predict_output" else ("reference", "solution", "starter")
+
+
+def _judge_snippet(spec: ExerciseSpec, result: Any) -> list[str]:
+    """A predict-the-output snippet must run cleanly; what it prints is the expected answer (and
+    must match the author's ``answer``, when given)."""
+    if isinstance(result, Exception):
+        return [f"cannot run the snippet in the sandbox: {_describe(result)}"]
+    if not isinstance(result, grading.RunResult):
+        return ["the snippet was not run"]
+    if result.status != "succeeded":
+        detail = result.kill_message or (result.error or "").strip().splitlines()[-1:] or [result.status]
+        return [f"the snippet does not run cleanly: {detail if isinstance(detail, str) else detail[0]}"]
+    printed = normalise_output(result.stdout)
+    if not printed:
+        return ["the snippet prints nothing; a predict-the-output exercise needs output to predict"]
+    if len(printed) > MAX_OUTPUT_CHARS:
+        return [f"the snippet prints more than {MAX_OUTPUT_CHARS:,} characters; keep it to a few lines"]
+    if spec.expected_output and spec.expected_output != printed:
+        return [f"the snippet prints {printed!r}, not the answer given ({spec.expected_output!r})"]
+    spec.expected_output = printed
+    return []
+
+
 def _states_expectation(spec: ExerciseSpec, name: str) -> bool:
     """Whether the check named ``name`` judges by a stated value or a predicate, not by the
     reference's observation (which the solution can only fail by giving other results each run)."""
@@ -238,7 +273,7 @@ def _save_exercise(page: Page, position: int, spec: ExerciseSpec, *, verified: b
     exercise = Exercise.objects.filter(course=page.course, key=spec.id).first() or Exercise(
         course=page.course, key=spec.id
     )
-    if spec.is_coding and verified:
+    if spec.kind_handler.verified_in_sandbox and verified:
         exercise.verified_hash = spec.code_hash
     elif exercise.verified_hash != spec.code_hash:
         # Imported without verification (--no-verify) after a change: not proven any more.
@@ -253,8 +288,11 @@ def _save_exercise(page: Page, position: int, spec: ExerciseSpec, *, verified: b
     exercise.multiple = spec.multiple
     exercise.shuffle = spec.shuffle
     exercise.explanation_html = spec.explanation_html
-    exercise.starter_code = spec.starter
+    exercise.starter_code = spec.snippet if spec.kind == "predict_output" else spec.starter
     exercise.solution_code = spec.solution
+    if spec.expected_output or exercise.verified_hash != spec.code_hash:
+        # Kept when an unchanged snippet's output was computed at an earlier import.
+        exercise.expected_output = spec.expected_output
     exercise.checks = [c.as_dict() for c in spec.checks]
     if spec.reference is not None:
         exercise.reference_observations = spec.reference

@@ -19,18 +19,11 @@ from courseware.markdown import render_markdown
 from exercises import judging, observation
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
-KINDS = ("multiple_choice", "coding")
 SOLUTION_VISIBILITY = ("after_pass", "after_attempts", "always", "never")
 COMMON_KEYS = {"id", "kind", "title", "prompt", "points", "hints", "hint_cost", "explanation"}
-KIND_KEYS = {
-    "multiple_choice": {"multiple", "shuffle", "choices"},
-    "coding": {"starter", "solution", "checks", "solution_visible", "solution_after_attempts"},
-}
-CHOICE_KEYS = {"text", "correct", "feedback", "id"}
 CHECK_KEYS = {"name", "observe", "expect", "close", "judge", "message", "hidden"}
 MAX_CODE_BYTES = 64 * 1024
 MAX_TEXT = 20_000
-DEFAULT_TITLES = {"multiple_choice": "Check your understanding", "coding": "Exercise"}
 
 
 @dataclass
@@ -94,6 +87,10 @@ class ExerciseSpec:
     solution_visible: str = "after_pass"
     solution_after_attempts: int | None = None
     code_hash: str = ""
+    # predict the output
+    snippet: str = ""
+    snippet_html: str = ""
+    expected_output: str = ""
     # Filled by verify: the reference solution's observations, cached on the row.
     reference: list[Any] | None = None
     reference_key: str = ""
@@ -105,6 +102,12 @@ class ExerciseSpec:
     @property
     def is_coding(self) -> bool:
         return self.kind == "coding"
+
+    @property
+    def kind_handler(self) -> Any:
+        from exercises import kinds
+
+        return kinds.get(self.kind)
 
 
 def code_hash(starter: str, solution: str, checks: list[CheckSpec]) -> str:
@@ -240,18 +243,26 @@ def parse_exercise(body: str, course_slug: str) -> ExerciseSpec:
         raise DirectiveError("the body must be a YAML mapping with at least 'id', 'kind' and 'prompt'", 1)
     top = _Reader(root, data, "exercise", 1)
 
+    from exercises import kinds
+
     kind = data.get("kind")
-    if kind not in KINDS:
+    if kind not in kinds.KINDS:
         where = top.line("kind") if "kind" in data else 1
-        raise DirectiveError(f"'kind' must be one of {', '.join(KINDS)}" + ("" if kind else " (it is missing)"), where)
-    other = KINDS[1 - KINDS.index(kind)]
-    notes = {key: f"'{key}' is only for {other} exercises" for key in KIND_KEYS[other]}
-    top.unknown(COMMON_KEYS | KIND_KEYS[kind], notes)
+        raise DirectiveError(
+            f"'kind' must be one of {', '.join(kinds.KINDS)}" + ("" if kind else " (it is missing)"), where
+        )
+    handler = kinds.get(kind)
+    notes = {}
+    for other in kinds.KINDS.values():
+        for other_key in other.yaml_keys - handler.yaml_keys:
+            owners = [k.key for k in kinds.KINDS.values() if other_key in k.yaml_keys]
+            notes[other_key] = f"'{other_key}' is only for {' and '.join(owners)} exercises"
+    top.unknown(COMMON_KEYS | handler.yaml_keys, notes)
 
     key = top.text("id", required=True, limit=100)
     if not ID_RE.match(key):
         raise DirectiveError("'id' may hold lowercase letters, digits, single hyphens or underscores", top.line("id"))
-    title = top.text("title", required=False, default=DEFAULT_TITLES[kind], limit=200).strip()
+    title = top.text("title", required=False, default=handler.default_title, limit=200).strip()
     if not title:
         raise DirectiveError("'title' must not be empty", top.line("title"))
     prompt = top.text("prompt", required=True)
@@ -272,76 +283,12 @@ def parse_exercise(body: str, course_slug: str) -> ExerciseSpec:
             if not isinstance(hint, str) or not hint.strip():
                 raise DirectiveError("exercise: every hint must be non-empty text", _offset(node))
             spec.hints.append({"markdown": hint, "html": _html(hint)})
-    if kind == "multiple_choice":
-        _parse_choices(top, spec)
-    else:
-        _parse_coding(top, spec)
+    handler.parse(top, spec)
     return spec
 
 
-def _parse_choices(top: _Reader, spec: ExerciseSpec) -> None:
-    spec.multiple = top.boolean("multiple", False)
-    spec.shuffle = top.boolean("shuffle", True)
-    if "choices" not in top.data:
-        raise DirectiveError("exercise: 'choices' is required for a multiple_choice exercise", 1)
-    items, nodes = top.sequence("choices")
-    if len(items) < 2:
-        raise DirectiveError("exercise: a multiple_choice exercise needs at least 2 choices", top.line("choices"))
-    seen_keys: dict[str, int] = {}
-    seen_texts: dict[str, int] = {}
-    for position, (item, node) in enumerate(zip(items, nodes, strict=True), start=1):
-        what = f"choice {position}"
-        if not isinstance(item, dict):
-            raise DirectiveError(f"{what} must be a mapping with 'text' (and 'correct', 'feedback')", _offset(node))
-        choice = _Reader(node, item, what, _offset(node))
-        choice.unknown(CHOICE_KEYS)
-        text = choice.text("text", required=True)
-        key = choice.text("id", required=False, default=str(position), limit=100).strip()
-        if not key:
-            raise DirectiveError(f"{what}: 'id' must not be empty", choice.line("id"))
-        if key in seen_keys:
-            raise DirectiveError(f"{what}: id '{key}' is also used by choice {seen_keys[key]}", choice.line("id"))
-        normalised = " ".join(text.split()).lower()
-        if normalised in seen_texts:
-            raise DirectiveError(f"{what}: the same text as choice {seen_texts[normalised]}", choice.line("text"))
-        seen_keys[key] = seen_texts[normalised] = position
-        spec.choices.append(
-            ChoiceSpec(
-                key=key,
-                text=text,
-                text_html=_inline_html(text),
-                correct=choice.boolean("correct", False),
-                feedback_html=_html(choice.text("feedback", required=False)),
-            )
-        )
-    correct = sum(1 for c in spec.choices if c.correct)
-    if correct == 0:
-        raise DirectiveError("exercise: at least one choice must have 'correct: true'", top.line("choices"))
-    if correct > 1 and not spec.multiple:
-        raise DirectiveError(
-            f"exercise: {correct} choices are correct but a single-answer question has exactly one "
-            "(add 'multiple: true' if several are right)",
-            top.line("choices"),
-        )
-
-
-def _parse_coding(top: _Reader, spec: ExerciseSpec) -> None:
-    if "starter" not in top.data:
-        raise DirectiveError("exercise: 'starter' is required for a coding exercise (the code learners start from)", 1)
-    spec.starter = top.text("starter", required=False, limit=MAX_CODE_BYTES)
-    spec.solution = top.text("solution", required=True, limit=MAX_CODE_BYTES)
-    _compile(spec.solution, "solution", top.nodes["solution"][1])
-    if "checks" not in top.data:
-        raise DirectiveError("exercise: 'checks' is required for a coding exercise (at least one)", 1)
-    items, nodes = top.sequence("checks")
-    if not items:
-        raise DirectiveError("exercise: a coding exercise needs at least one check", top.line("checks"))
-    names: dict[str, int] = {}
-    for position, (item, node) in enumerate(zip(items, nodes, strict=True), start=1):
-        what = f"check {position}"
-        if not isinstance(item, dict):
-            raise DirectiveError(f"{what} must be a mapping with 'name' and 'observe'", _offset(node))
-        spec.checks.append(_parse_check(_Reader(node, item, what, _offset(node)), names, position))
+def parse_solution_visibility(top: _Reader, spec: ExerciseSpec) -> None:
+    """``solution_visible`` and ``solution_after_attempts``, for the kinds that have a solution."""
     visible = top.data.get("solution_visible", "after_pass")
     if visible not in SOLUTION_VISIBILITY:
         raise DirectiveError(
@@ -365,7 +312,6 @@ def _parse_coding(top: _Reader, spec: ExerciseSpec) -> None:
             "exercise: 'solution_after_attempts' only applies with solution_visible: after_attempts",
             top.key_line("solution_after_attempts"),
         )
-    spec.code_hash = code_hash(spec.starter, spec.solution, spec.checks)
 
 
 OLD_CHECK_NOTE = (

@@ -53,7 +53,11 @@ BAD_BLOCKS = {
     "unknown key": (MC_OK + "colour: blue\n", 14, "unknown key 'colour'"),
     "key of the other kind": (MC_OK + "starter: x = 1\n", 14, "'starter' is only for coding exercises"),
     "duplicate key": (MC_OK + "prompt: again\n", 14, "duplicate key 'prompt'"),
-    "missing kind": ("id: q\nprompt: Pick.\n", 7, "'kind' must be one of multiple_choice, coding"),
+    "missing kind": (
+        "id: q\nprompt: Pick.\n",
+        7,
+        "'kind' must be one of multiple_choice, multi_select, coding, predict_output",
+    ),
     "unknown kind": ("id: q\nkind: essay\nprompt: Write.\n", 8, "'kind' must be one of"),
     "missing id": (
         "kind: multiple_choice\nprompt: P\nchoices:\n  - text: A\n    correct: true\n  - text: B\n",
@@ -192,7 +196,7 @@ def test_solution_failing_a_check_fails_the_import_and_changes_nothing(exercise_
     path.write_text(path.read_text().replace("max_depth=2, random_state=0)", "max_depth=4, random_state=0)"))
     errors = failing_import(exercise_course_dir)
     assert (
-        f"{CODING_PAGE}:6: {{exercise}}: solution fails check 'the tree is depth-limited': Expected max_depth=2"
+        f"{CODING_PAGE}:6: {{exercise}}: solution fails check 'the tree is depth-limited': `max_depth`: expected 2, got 4."
         in errors
     )
     assert Exercise.objects.get(key="tree-top-feature").solution_code == before
@@ -200,7 +204,11 @@ def test_solution_failing_a_check_fails_the_import_and_changes_nothing(exercise_
 
 def test_failing_hidden_check_is_reported_to_the_author_with_its_message(exercise_course_dir, sandbox_server):
     path = exercise_course_dir / CODING_PAGE
-    path.write_text(path.read_text().replace("str(ref.top_feature)", "'sepal width (cm)'"))
+    path.write_text(
+        path.read_text().replace(
+            "observe: str(top_feature)\n", "observe: str(top_feature)\n    expect: sepal width (cm)\n"
+        )
+    )
     errors = failing_import(exercise_course_dir)
     assert (
         f"{CODING_PAGE}:6: {{exercise}}: solution fails check 'the most important feature': "
