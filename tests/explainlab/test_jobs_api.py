@@ -23,7 +23,7 @@ def post_job(client, spec, django_capture_on_commit_callbacks):
 
 def test_catalog_lists_datasets_models_and_explanations(api):
     body = api.get("/api/v1/explainlab/catalog/").json()
-    assert {d["key"] for d in body["datasets"]} == {"breast_cancer", "wine", "iris", "diabetes", "loan"}
+    assert {d["key"] for d in body["datasets"]} == {"breast_cancer", "wine", "iris", "diabetes", "loan", "digits"}
     assert {"linear", "decision_tree", "random_forest", "gradient_boosting", "mlp", "knn", "gam"} <= {
         m["key"] for m in body["models"]
     }

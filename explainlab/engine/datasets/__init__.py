@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from functools import cache
 
-from explainlab.engine.datasets import breast_cancer, diabetes, iris, loan, wine
+from explainlab.engine.datasets import breast_cancer, diabetes, digits, iris, loan, wine
 from explainlab.engine.datasets.base import Dataset, DatasetInfo, Feature, split
 
-_MODULES = (breast_cancer, wine, iris, diabetes, loan)
+_MODULES = (breast_cancer, wine, iris, diabetes, loan, digits)
 
 DATASETS: dict[str, DatasetInfo] = {m.DATASET.key: m.DATASET for m in _MODULES}
 

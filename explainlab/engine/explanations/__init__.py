@@ -9,10 +9,17 @@ import for catalog and spec validation.
 from __future__ import annotations
 
 from explainlab.engine.explanations import (
+    ale,
+    anchors,
     consistency,
+    counterfactual,
     decision_boundary,
     gam_shapes,
+    group_fairness,
+    interactions,
     lime,
+    nn_attribution,
+    nn_units,
     pdp_ice,
     permutation_importance,
     shap_bar,
@@ -41,6 +48,13 @@ _MODULES = (
     gam_shapes,
     surrogate_tree,
     consistency,
+    counterfactual,
+    ale,
+    interactions,
+    anchors,
+    group_fairness,
+    nn_attribution,
+    nn_units,
 )
 
 EXPLANATIONS: dict[str, ExplanationInfo] = {m.EXPLANATION.key: m.EXPLANATION for m in _MODULES}

@@ -53,7 +53,8 @@ def test_model_lists() -> None:
     assert by_key["gam_shapes"]["models"] == ["gam"]
     assert "decision_tree" not in by_key["surrogate_tree"]["models"]
     assert by_key["decision_boundary"]["tasks"] == ["binary", "multiclass"]
-    assert [k for k, e in by_key.items() if e["needs_instance"]] == ["shap_waterfall", "shap_force", "lime"]
+    assert [k for k, e in by_key.items() if e["needs_instance"]][:3] == ["shap_waterfall", "shap_force", "lime"]
+    assert by_key["counterfactual"]["needs_instance"] and by_key["counterfactual"]["tasks"] == ["binary", "multiclass"]
 
 
 @pytest.mark.parametrize("key", list(DATASETS))

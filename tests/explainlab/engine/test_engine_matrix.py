@@ -44,7 +44,22 @@ EXTRA_CASES = [
     ("loan", "decision_tree", {}, "decision_boundary"),
     ("iris", "linear", {}, "pdp_ice"),
     ("breast_cancer", "decision_tree", {"max_depth": 6}, "tree_rules"),
+    ("loan", "mlp", {"hidden_layer_sizes": [8]}, "counterfactual"),
+    ("wine", "random_forest", {"n_estimators": 10}, "anchors"),
+    ("loan", "knn", {}, "group_fairness"),
+    ("loan", "gradient_boosting", {"n_estimators": 10}, "group_fairness"),
+    ("diabetes", "gradient_boosting", {"n_estimators": 10}, "interactions"),
+    ("digits", "mlp", {"hidden_layer_sizes": [8]}, "nn_attribution"),
+    ("digits", "mlp", {"hidden_layer_sizes": [8]}, "nn_units"),
 ]
+
+
+# Views that need particular data: (the field a refusal names, the data sets they accept).
+DATA_BOUND: dict[str, tuple[str, set[str]]] = {
+    "group_fairness": ("options.feature", {"loan"}),  # the default sensitive feature is `group`
+    "nn_attribution": ("dataset", {"digits"}),
+    "nn_units": ("dataset", {"digits"}),
+}
 
 
 def _matrix() -> list[Any]:
@@ -79,10 +94,16 @@ def test_explanation_renders(
 ) -> None:
     raw = _raw(dataset, model, params, explanation)
     task = next(d["task"] for d in catalog()["datasets"] if d["key"] == dataset)
-    if explanation == "decision_boundary" and task == "regression":
+    entry = next(e for e in catalog()["explanations"] if e["key"] == explanation)
+    if task not in entry["tasks"]:
         with pytest.raises(SpecError) as info:
             validate_spec(raw)
         assert info.value.field == "explanation"
+        return
+    if explanation in DATA_BOUND and dataset not in DATA_BOUND[explanation][1]:
+        with pytest.raises(SpecError) as info:
+            validate_spec(raw)
+        assert info.value.field == DATA_BOUND[explanation][0]
         return
     result = run_spec(validate_spec(raw))
     assert_valid(result, explanation)
