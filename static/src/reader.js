@@ -11,3 +11,10 @@ document.addEventListener("DOMContentLoaded", () => {
     toc.removeAttribute("open");
   }
 });
+
+// A notice beside an example's output (the log-in prompt) is about the last Run only.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const target = event.detail.target;
+  const widget = target && target.classList.contains("runnable-output") ? target.closest(".runnable") : null;
+  if (widget) widget.querySelectorAll(".run-notice").forEach((notice) => notice.remove());
+});
