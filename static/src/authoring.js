@@ -158,3 +158,19 @@ document.addEventListener("htmx:afterRequest", (event) => {
     if (state) state.textContent = event.detail.successful ? "up to date" : "preview failed; keep typing or save";
   }
 });
+
+// Unsaved edits: leaving the page editor (a link, reload, closing the tab) asks first. Saving
+// submits the form, which is not leaving.
+let unsavedForm = null;
+document.addEventListener("input", (event) => {
+  const form = event.target.closest && event.target.closest("form#page-form");
+  if (form) unsavedForm = form;
+});
+document.addEventListener("submit", (event) => {
+  if (event.target === unsavedForm) unsavedForm = null;
+});
+window.addEventListener("beforeunload", (event) => {
+  if (!unsavedForm) return;
+  event.preventDefault();
+  event.returnValue = ""; // older browsers show their own wording only when this is set
+});
