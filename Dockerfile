@@ -4,12 +4,13 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
 COPY static ./static
+COPY certificates/jsonld ./certificates/jsonld
 RUN npm run --silent build
 
 FROM python:3.11-slim-bookworm
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DEBUG=false \
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DEBUG=false STATIC_MANIFEST=true \
     OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MPLBACKEND=Agg
-RUN apt-get update && apt-get install -y --no-install-recommends bubblewrap libseccomp2 util-linux fonts-dejavu-core \
+RUN apt-get update && apt-get install -y --no-install-recommends bubblewrap libseccomp2 util-linux fonts-dejavu-core fonts-noto-core fonts-droid-fallback \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY requirements.txt constraints.txt ./

@@ -21,3 +21,10 @@ class MeSerializer(serializers.ModelSerializer):
         model = User
         fields = ("id", "username", "display_name", "email", "is_instructor")
         read_only_fields = ("id", "username", "is_instructor")
+
+
+class MeUpdateSerializer(serializers.Serializer):
+    """What PATCH me/ may change; accounts.services.update_profile validates and saves."""
+
+    display_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)

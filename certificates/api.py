@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, permissions
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -9,7 +8,7 @@ from rest_framework.views import APIView
 
 from certificates import selectors, services
 from certificates.serializers import CertificateSerializer, NameSerializer, RevokeSerializer
-from config.api import Conflict, validation_error
+from config.errors import Conflict
 
 
 class CertificateListView(generics.ListAPIView):
@@ -37,19 +36,18 @@ class RevokeView(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=RevokeSerializer, responses=CertificateSerializer)
+    @extend_schema(
+        request=RevokeSerializer,
+        responses={200: CertificateSerializer, 409: OpenApiResponse(description="Already revoked.")},
+    )
     def post(self, request: Request, code: str) -> Response:
         certificate = selectors.get_certificate_for_revoke(request.user, code)
         serializer = RevokeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            revoked = services.revoke_certificate(
-                certificate=certificate, by=request.user, reason=serializer.validated_data["reason"]
-            )
-        except DjangoValidationError as exc:
-            raise validation_error(_fields(exc)) from exc
-        except services.CertificateError as exc:
-            raise Conflict(str(exc)) from exc
+        # Its domain errors (invalid reason, already revoked) become HTTP in config.api.
+        revoked = services.revoke_certificate(
+            certificate=certificate, by=request.user, reason=serializer.validated_data["reason"]
+        )
         return Response(CertificateSerializer(revoked).data)
 
 
@@ -58,22 +56,16 @@ class NameView(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=NameSerializer, responses=CertificateSerializer)
+    @extend_schema(
+        request=NameSerializer,
+        responses={200: CertificateSerializer, 409: OpenApiResponse(description="The name was already chosen.")},
+    )
     def post(self, request: Request, code: str) -> Response:
         certificate = selectors.get_certificate_for_owner(request.user, code)
         serializer = NameSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         if not certificate.name_pending:
             raise Conflict("This certificate already shows the name you chose.")
-        try:
-            services.set_printed_name(user=request.user, name=serializer.validated_data["name"])
-        except DjangoValidationError as exc:
-            raise validation_error(_fields(exc)) from exc
-        except services.CertificateError as exc:
-            raise Conflict(str(exc)) from exc
+        services.set_printed_name(user=request.user, name=serializer.validated_data["name"])
         certificate.refresh_from_db()
         return Response(CertificateSerializer(certificate).data)
-
-
-def _fields(exc: DjangoValidationError) -> dict[str, list[str] | str]:
-    return {name: list(messages) for name, messages in exc.message_dict.items()}

@@ -27,6 +27,10 @@ class Certificate(models.Model):
     course_title = models.CharField(max_length=200)
     #: Share of the course's exercise points earned, 0-1 (1 for a course without exercises).
     score = models.FloatField()
+    #: The course's estimated study time when issued (0: unknown), printed as hours.
+    course_minutes = models.PositiveIntegerField(default=0)
+    #: Who taught it: the course owner's printed name when issued (blank: none to show).
+    instructor_name = models.CharField(max_length=200, blank=True)
     issued_at = models.DateTimeField()
     # Set when the printed name is the learner's chosen display name; until then they may set it.
     name_confirmed_at = models.DateTimeField(null=True, blank=True)
@@ -39,8 +43,12 @@ class Certificate(models.Model):
     )
     revoke_reason = models.TextField(blank=True)
 
-    #: The signed Open Badges 3.0 credential (a W3C Verifiable Credential with an eddsa-jcs-2022 proof).
+    #: The signed Open Badges 3.0 credential (a W3C Verifiable Credential with Data Integrity proofs).
     credential = models.JSONField()
+    #: The certificate's bit in the revocation status lists (list = index // LIST_SIZE); drawn at
+    #: random so neighbouring bits say nothing about who was certified when. Null: issued before
+    #: status lists existed, so its credential has no credentialStatus.
+    status_index = models.PositiveIntegerField(null=True, blank=True, unique=True)
 
     pdf = models.FileField(upload_to="certificates/", max_length=200, null=True, blank=True)
     png = models.FileField(upload_to="certificates/", max_length=200, null=True, blank=True)
@@ -85,3 +93,17 @@ class Certificate(models.Model):
     @property
     def score_percent(self) -> int:
         return round(self.score * 100)
+
+
+class SigningKey(models.Model):
+    """Every public key that ever signed a credential here: the DID document lists them all,
+    so rotating the key never orphans a credential signed with an older one."""
+
+    public_key_multibase = models.CharField(max_length=64, unique=True)
+    first_used_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["first_used_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.public_key_multibase

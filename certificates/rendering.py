@@ -10,15 +10,19 @@ fits the PNG too. Nothing here touches the database.
 from __future__ import annotations
 
 import io
+import math
 import threading
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache, lru_cache
 from pathlib import Path
 
+import arabic_reshaper
 import reportlab
 import segno
+from bidi import get_display
 from PIL import Image, ImageDraw, ImageFont
 from PIL.PngImagePlugin import PngInfo
 from reportlab.lib.pagesizes import A4, landscape
@@ -49,12 +53,19 @@ FONT_FILES = {
     "sans-bold": ("DejaVuSans-Bold.ttf", "VeraBd.ttf"),
     "mono": ("DejaVuSansMono-Bold.ttf", "VeraBd.ttf"),
 }
-# Tried in order for a name or title the main fonts cannot show (e.g. CJK), if installed.
-FALLBACK_FONTS = [
-    Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"),
-    Path("/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf"),
-    Path("/usr/share/fonts/truetype/freefont/FreeSerif.ttf"),
-]
+# Per character, a character the main font lacks is drawn with the first of these that has it:
+# Debian's fonts-noto-core (Arabic, Hebrew, and most other scripts) and fonts-droid-fallback
+# (Chinese, Japanese, Korean). All are TrueType outlines, which reportlab can embed; the Noto CJK
+# fonts are CFF-based .ttc files that it cannot.
+NOTO_DIR = Path("/usr/share/fonts/truetype/noto")
+CJK_FALLBACK = Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf")
+FALLBACK_FONTS = {
+    # (serif?, bold?): Noto fonts in order; the CJK font goes after the first two
+    (True, False): ["NotoNaskhArabic-Regular.ttf", "NotoSerifHebrew-Regular.ttf", "NotoSerif-Regular.ttf"],
+    (True, True): ["NotoNaskhArabic-Bold.ttf", "NotoSerifHebrew-Bold.ttf", "NotoSerif-Bold.ttf"],
+    (False, False): ["NotoSansArabic-Regular.ttf", "NotoSansHebrew-Regular.ttf", "NotoSans-Regular.ttf"],
+    (False, True): ["NotoSansArabic-Bold.ttf", "NotoSansHebrew-Bold.ttf", "NotoSans-Bold.ttf"],
+}
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,8 @@ class CertificateData:
     code: str
     verify_url: str
     site_name: str = "Glassbook"
+    hours: str = ""  # e.g. "about 6 hours"; empty when the course gives no estimate
+    instructor_name: str = ""
 
 
 # --- fonts ------------------------------------------------------------------------------
@@ -101,20 +114,60 @@ def _codepoints(path: Path) -> frozenset[int]:
     return frozenset(font.face.charToGlyph)  # type: ignore[attr-defined]
 
 
-def _font_for(role: str, text: str) -> Path:
-    """The role's font, or the first installed fallback that has every character of ``text``."""
-    main = font_path(role)
-    needed = {ord(char) for char in text if not char.isspace()}
-    if needed <= _codepoints(main):
-        return main
-    for candidate in FALLBACK_FONTS:
-        if candidate.is_file() and needed <= _codepoints(candidate):
-            return candidate
-    return main  # missing glyphs show as boxes, but the certificate is still issued
+def _fallbacks(font: Path) -> list[Path]:
+    serif = "Serif" in font.name
+    bold = "Bold" in font.name or font.name.endswith("Bd.ttf")
+    chain = [NOTO_DIR / name for name in FALLBACK_FONTS[(serif, bold)]]
+    chain.insert(2, CJK_FALLBACK)
+    return [path for path in chain if path.is_file()]
+
+
+_RTL = {"R", "AL"}
+
+
+@lru_cache(maxsize=1024)
+def visual(text: str) -> str:
+    """``text`` in drawing order: Arabic shaped into its joined forms, right-to-left runs reversed.
+
+    Both painters then draw the string left to right glyph by glyph, so the PDF and the PNG agree.
+    """
+    if not any(unicodedata.bidirectional(char) in _RTL for char in text):
+        return text
+    return str(get_display(arabic_reshaper.reshape(text)))
+
+
+@lru_cache(maxsize=1024)
+def runs(text: str, font: Path) -> tuple[tuple[str, Path], ...]:
+    """``text`` (logical order) as drawable runs: (visual-order text, the font that has its glyphs)."""
+    chain = [font, *_fallbacks(font)]
+    pieces: list[tuple[str, Path]] = []
+    current = font
+    for char in visual(text):
+        code = ord(char)
+        # spaces and combining marks stay with the run they are in, if its font has them
+        keep = char.isspace() or unicodedata.category(char).startswith("M")
+        if not keep or code not in _codepoints(current):
+            current = next((path for path in chain if code in _codepoints(path)), font)
+        if pieces and pieces[-1][1] == current:
+            pieces[-1] = (pieces[-1][0] + char, current)
+        else:
+            pieces.append((char, current))
+    return tuple(pieces)
+
+
+def missing_glyphs(text: str, font: Path) -> str:
+    """The characters of ``text`` no installed font can draw (they would show as boxes)."""
+    return "".join(
+        char
+        for piece, path in runs(text, font)
+        for char in piece
+        if not char.isspace() and ord(char) not in _codepoints(path)
+    )
 
 
 def text_width(text: str, font: Path, size: float, tracking: float = 0.0) -> float:
-    return pdfmetrics.stringWidth(text, _pdf_font_name(font), size) + tracking * max(0, len(text) - 1)
+    width = sum(pdfmetrics.stringWidth(piece, _pdf_font_name(path), size) for piece, path in runs(text, font))
+    return width + tracking * max(0, len(text) - 1)
 
 
 # --- the layout -------------------------------------------------------------------------
@@ -163,7 +216,41 @@ class QR:
     link: str | None = None
 
 
-Op = Text | Line | Box | QR
+@dataclass(frozen=True)
+class Circle:
+    cx: float
+    cy: float
+    r: float
+    fill: str | None = None
+    stroke: str | None = None
+    width: float = 0.0
+
+
+@dataclass(frozen=True)
+class Polygon:
+    points: tuple[tuple[float, float], ...]
+    fill: str
+
+
+Op = Text | Line | Box | QR | Circle | Polygon
+
+
+def _toothed(cx: float, cy: float, radius: float, teeth: int) -> Polygon:
+    points = []
+    for step in range(teeth * 2):
+        r = radius if step % 2 == 0 else radius * 0.93
+        angle = math.pi * step / teeth
+        points.append((cx + r * math.sin(angle), cy - r * math.cos(angle)))
+    return Polygon(tuple(points), ACCENT)
+
+
+def _star(cx: float, cy: float, radius: float, color: str) -> Polygon:
+    points = []
+    for step in range(10):
+        r = radius if step % 2 == 0 else radius * 0.42
+        angle = math.pi * step / 5
+        points.append((cx + r * math.sin(angle), cy - r * math.cos(angle)))
+    return Polygon(tuple(points), color)
 
 
 def qr_modules(url: str) -> tuple[tuple[bool, ...], ...]:
@@ -247,7 +334,7 @@ def layout(data: CertificateData) -> list[Op]:
         Line(cx - 28, 166, cx + 28, 166, 2, ACCENT),
         Text(cx, 206, "This certifies that", sans, 12.5, MUTED, "center"),
     ]
-    name_font = _font_for("serif-bold", data.learner_name)
+    name_font = font_path("serif-bold")
     # A name is never shortened if it can be helped: one line down to 28 pt, then two lines.
     name, name_size = _fit(data.learner_name, name_font, 46, 28, 660)
     if name == data.learner_name:
@@ -261,23 +348,19 @@ def layout(data: CertificateData) -> list[Op]:
     ops.append(Line(cx - 250, 282, cx + 250, 282, 0.6, FRAME))
     ops.append(Text(cx, 310, "has successfully completed the course", sans, 12.5, MUTED, "center"))
 
-    title_font = _font_for("sans-bold", data.course_title)
+    title_font = font_path("sans-bold")
     lines, title_size = _fit_lines(data.course_title, title_font, 23, 14, 640, 2)
     leading = title_size * 1.25
     first = 346 if len(lines) == 1 else 340
     for index, line in enumerate(lines):
         ops.append(Text(cx, first + index * leading, line, title_font, title_size, ACCENT, "center"))
     after_title = first + (len(lines) - 1) * leading
-    ops.append(
-        Text(cx, after_title + 34, f"with a score of {round(data.score * 100)}%", sans, 12.5, INK_SOFT, "center")
-    )
+    ops.append(Text(cx, after_title + 34, _achievement_line(data), sans, 12.5, INK_SOFT, "center"))
 
     # Bottom row: signature (left), date and code (middle), QR code (right).
     left, right, base = 88, PAGE_W - 88, 500
     ops += [
-        Text(left + 100, base - 8, data.site_name, serif_italic, 27, INK, "center"),
-        Line(left, base + 4, left + 200, base + 4, 0.8, INK_SOFT),
-        Text(left + 100, base + 20, "CERTIFICATE ISSUER", sans_bold, 7.5, MUTED, "center", tracking=1.4),
+        *_signature(data, left + 100, base, serif_italic, sans, sans_bold),
         Text(cx, base - 34, "DATE OF ISSUE", sans_bold, 7.5, MUTED, "center", tracking=1.4),
         Text(cx, base - 16, format_date(data.issued_on), sans, 13, INK, "center"),
         Text(cx, base + 8, "CERTIFICATE ID", sans_bold, 7.5, MUTED, "center", tracking=1.4),
@@ -289,10 +372,30 @@ def layout(data: CertificateData) -> list[Op]:
         QR(qr_x, qr_y, qr_size, qr_modules(data.verify_url), link=data.verify_url),
         Text(qr_x + qr_size / 2, qr_y + qr_size + 14, "SCAN TO VERIFY", sans_bold, 7.5, ACCENT, "center", tracking=1.4),
     ]
+    ops += seal_ops(PAGE_W - 118, 118, 50, data.site_name)
     url_font = sans
     url, url_size = _fit(data.verify_url, url_font, 7.5, 5.5, 300)
     ops.append(Text(cx, base + 48, url, url_font, url_size, MUTED, "center", link=data.verify_url))
     return ops
+
+
+def _achievement_line(data: CertificateData) -> str:
+    line = f"with a score of {round(data.score * 100)}%"
+    return f"{line}  ·  {data.hours} of study" if data.hours else line
+
+
+def _signature(data: CertificateData, x: float, base: float, script: Path, sans: Path, bold: Path) -> list[Op]:
+    """Above the line: the instructor when the course has one, else the issuer; the role below it."""
+    ops: list[Op] = []
+    if data.instructor_name:
+        name, size = _fit(data.instructor_name, script, 22, 12, 230)
+        ops.append(Text(x, base - 8, name, script, size, INK, "center"))
+        ops.append(Text(x, base + 20, "COURSE INSTRUCTOR", bold, 7.5, MUTED, "center", tracking=1.4))
+        ops.append(Text(x, base + 33, data.site_name, sans, 8.5, MUTED, "center"))
+    else:
+        ops.append(Text(x, base - 8, data.site_name, script, 27, INK, "center"))
+        ops.append(Text(x, base + 20, "CERTIFICATE ISSUER", bold, 7.5, MUTED, "center", tracking=1.4))
+    return [Line(x - 115, base + 4, x + 115, base + 4, 0.8, INK_SOFT), *ops]
 
 
 def _left(op: Text) -> float:
@@ -333,12 +436,29 @@ def _paint_pdf(pdf: canvas.Canvas, ops: Iterable[Op]) -> None:
             pdf.line(op.x1, PAGE_H - op.y1, op.x2, PAGE_H - op.y2)
         elif isinstance(op, Text):
             pdf.setFillColor(op.color)
-            pdf.setFont(_pdf_font_name(op.font), op.size)
-            x = _left(op)
-            pdf.drawString(x, PAGE_H - op.y, op.text, charSpace=op.tracking)
+            x = start = _left(op)
+            for piece, path in runs(op.text, op.font):
+                pdf.setFont(_pdf_font_name(path), op.size)
+                pdf.drawString(x, PAGE_H - op.y, piece, charSpace=op.tracking)
+                x += pdfmetrics.stringWidth(piece, _pdf_font_name(path), op.size) + op.tracking * len(piece)
             if op.link:
-                width = text_width(op.text, op.font, op.size, op.tracking)
-                pdf.linkURL(op.link, (x, PAGE_H - op.y - 2, x + width, PAGE_H - op.y + op.size), relative=0)
+                pdf.linkURL(op.link, (start, PAGE_H - op.y - 2, x, PAGE_H - op.y + op.size), relative=0)
+        elif isinstance(op, Circle):
+            if op.fill:
+                pdf.setFillColor(op.fill)
+            if op.stroke:
+                pdf.setStrokeColor(op.stroke)
+                pdf.setLineWidth(op.width)
+            pdf.circle(op.cx, PAGE_H - op.cy, op.r, stroke=int(bool(op.stroke)), fill=int(bool(op.fill)))
+        elif isinstance(op, Polygon):
+            pdf.setFillColor(op.fill)
+            path = pdf.beginPath()
+            first, *rest = op.points
+            path.moveTo(first[0], PAGE_H - first[1])
+            for x, y in rest:
+                path.lineTo(x, PAGE_H - y)
+            path.close()
+            pdf.drawPath(path, stroke=0, fill=1)
         elif isinstance(op, QR):
             n = len(op.modules)
             unit = op.size / n
@@ -366,7 +486,8 @@ _SCALE = PNG_SIZE[0] / PAGE_W
 
 @lru_cache(maxsize=64)
 def _pil_font(path: Path, size_px: float) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(path), size=size_px)
+    # BASIC: no shaping or reordering by Pillow; ``visual`` already did it, as for the PDF.
+    return ImageFont.truetype(str(path), size=size_px, layout_engine=ImageFont.Layout.BASIC)
 
 
 def render_png(data: CertificateData) -> bytes:
@@ -381,12 +502,19 @@ def render_png(data: CertificateData) -> bytes:
     return buffer.getvalue()
 
 
-def _px(value: float) -> int:
-    return round(value * _SCALE)
+def _paint_png(draw: ImageDraw.ImageDraw, ops: Iterable[Op], scale: float = _SCALE) -> None:
+    def _px(value: float) -> int:
+        return round(value * scale)
 
-
-def _paint_png(draw: ImageDraw.ImageDraw, ops: Iterable[Op]) -> None:
     for op in ops:
+        if isinstance(op, Circle):
+            box = (op.cx - op.r, op.cy - op.r, op.cx + op.r, op.cy + op.r)
+            width = max(1, round(op.width * scale)) if op.stroke else 0
+            draw.ellipse(tuple(v * scale for v in box), fill=op.fill, outline=op.stroke, width=width)
+            continue
+        if isinstance(op, Polygon):
+            draw.polygon([(x * scale, y * scale) for x, y in op.points], fill=op.fill)
+            continue
         if isinstance(op, Box):
             width = max(1, _px(op.width)) if op.stroke else 0
             draw.rectangle(
@@ -399,25 +527,28 @@ def _paint_png(draw: ImageDraw.ImageDraw, ops: Iterable[Op]) -> None:
             width = max(1, _px(op.width))
             # Pillow centres a thick line on its coordinates like PDF does; keep the ends square.
             if op.y1 == op.y2:
-                top = op.y1 * _SCALE - width / 2
+                top = op.y1 * scale - width / 2
                 draw.rectangle((_px(op.x1), round(top), _px(op.x2) - 1, round(top) + width - 1), fill=op.color)
             else:
                 draw.line((_px(op.x1), _px(op.y1), _px(op.x2), _px(op.y2)), fill=op.color, width=width)
         elif isinstance(op, Text):
-            font = _pil_font(op.font, op.size * _SCALE)
-            y = op.y * _SCALE
-            if not op.tracking:
-                anchor = {"left": "ls", "center": "ms", "right": "rs"}[op.align]
-                draw.text((op.x * _SCALE, y), op.text, font=font, fill=op.color, anchor=anchor)
-                continue
-            x = _left(op) * _SCALE
-            for char in op.text:
-                draw.text((x, y), char, font=font, fill=op.color, anchor="ls")
-                x += font.getlength(char) + op.tracking * _SCALE
+            pieces = [(piece, _pil_font(path, op.size * scale)) for piece, path in runs(op.text, op.font)]
+            track = op.tracking * scale
+            span = sum(font.getlength(piece) + track * len(piece) for piece, font in pieces) - track
+            x = op.x * scale - {"left": 0.0, "center": span / 2, "right": span}[op.align]
+            y = op.y * scale
+            for piece, font in pieces:
+                if not track:
+                    draw.text((x, y), piece, font=font, fill=op.color, anchor="ls")
+                    x += font.getlength(piece)
+                    continue
+                for char in piece:
+                    draw.text((x, y), char, font=font, fill=op.color, anchor="ls")
+                    x += font.getlength(char) + track
         elif isinstance(op, QR):
             n = len(op.modules)
             # Whole-pixel modules keep the code sharp and easy to decode from the image.
-            unit = max(1, int(op.size * _SCALE // n))
+            unit = max(1, int(op.size * scale // n))
             offset_x = _px(op.x) + (_px(op.size) - unit * n) // 2
             offset_y = _px(op.y) + (_px(op.size) - unit * n) // 2
             for row_index, row in enumerate(op.modules):
@@ -425,3 +556,29 @@ def _paint_png(draw: ImageDraw.ImageDraw, ops: Iterable[Op]) -> None:
                     if dark:
                         x0, y0 = offset_x + col * unit, offset_y + row_index * unit
                         draw.rectangle((x0, y0, x0 + unit - 1, y0 + unit - 1), fill=INK)
+
+
+# --- the seal ---------------------------------------------------------------------------
+
+
+def seal_ops(cx: float, cy: float, radius: float, site_name: str) -> list[Op]:
+    """A round seal: toothed rim, two rings, the site's name and a star; also the badge image."""
+    bold = font_path("sans-bold")
+    return [
+        _toothed(cx, cy, radius, 40),
+        Circle(cx, cy, radius * 0.84, stroke=WHITE, width=radius * 0.03),
+        Circle(cx, cy, radius * 0.76, fill=WHITE),
+        Circle(cx, cy, radius * 0.70, stroke=ACCENT, width=radius * 0.025),
+        Text(cx, cy - radius * 0.2, site_name.upper(), bold, radius * 0.16, ACCENT, "center", radius * 0.012),
+        _star(cx, cy + radius * 0.08, radius * 0.2, ACCENT),
+        Text(cx, cy + radius * 0.5, "CERTIFIED", bold, radius * 0.12, ACCENT, "center", radius * 0.015),
+    ]
+
+
+def seal_png(site_name: str, size: int = 512) -> bytes:
+    """The seal alone on a transparent square (the credential's and the issuer's image)."""
+    image = Image.new("RGBA", (size, size), (255, 255, 255, 0))
+    _paint_png(ImageDraw.Draw(image), seal_ops(50, 50, 48, site_name), size / 100)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", optimize=True)
+    return buffer.getvalue()

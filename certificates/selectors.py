@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Max, Min, QuerySet
 from django.http import Http404
 
 from certificates import codes
@@ -73,3 +74,20 @@ def code_for(user: Any, course: Course) -> str | None:
 
 def needs_name(user: Any) -> bool:
     return Certificate.objects.filter(user=user, name_confirmed_at__isnull=True, revoked_at__isnull=True).exists()
+
+
+def status_list_state(number: int) -> tuple[set[int], datetime] | None:
+    """The revoked bit positions of status list ``number`` and the moment it last changed.
+
+    ``None`` when no certificate has a bit in that list (there is no such list).
+    """
+    from certificates import status
+
+    low, high = number * status.LIST_SIZE, (number + 1) * status.LIST_SIZE
+    in_list = Certificate.objects.filter(status_index__gte=low, status_index__lt=high)
+    first = in_list.aggregate(first=Min("issued_at"), changed=Max("revoked_at"))
+    if first["first"] is None:
+        return None
+    indexes = in_list.filter(revoked_at__isnull=False).values_list("status_index", flat=True)
+    revoked = {index - low for index in indexes if index is not None}
+    return revoked, first["changed"] or first["first"]

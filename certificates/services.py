@@ -7,9 +7,10 @@ import logging
 from datetime import timedelta
 from functools import partial
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
 from django.db import IntegrityError, transaction
@@ -19,8 +20,9 @@ from django.utils import timezone
 from kombu.exceptions import KombuError
 
 from accounts.services import update_profile
-from certificates import codes, credentials, rendering, selectors
+from certificates import codes, credentials, rendering, selectors, signing, status
 from certificates.models import Certificate
+from config.errors import Conflict, InvalidInput, NotAllowed
 from courseware.models import Course, CourseProgress
 
 logger = logging.getLogger(__name__)
@@ -29,7 +31,7 @@ NAME_MAX_LENGTH = 120  # the length of accounts.User.display_name, which the nam
 REASON_MAX_LENGTH = 1000
 
 
-class CertificateError(Exception):
+class CertificateError(Conflict):
     """A request that conflicts with the certificate's state (the API answers 409)."""
 
 
@@ -69,10 +71,12 @@ def issue_certificate(*, user: Any, course: Course) -> Certificate:
     if progress is None:
         raise CertificateError("The course is not completed.")
     name, chosen = _printed_name(user)
+    instructor = _printed_name(course.owner)[0] if course.owner is not None else ""
     for _attempt in range(3):
         code = codes.new_code()
         now = timezone.now()
         url = verify_url(code)
+        index = _free_status_index()
         document = credentials.build(
             verify_url=url,
             learner_name=name,
@@ -81,22 +85,27 @@ def issue_certificate(*, user: Any, course: Course) -> Certificate:
             criteria=_criteria(course, progress),
             score=_clamp(progress.score),
             issued_at=now,
+            course_minutes=course.estimated_minutes,
+            status_index=index,
         )
         defaults = {
             "code": code,
             "learner_name": name,
             "course_title": course.title,
             "score": _clamp(progress.score),
+            "course_minutes": course.estimated_minutes,
+            "instructor_name": instructor,
             "issued_at": now,
             "name_confirmed_at": now if chosen else None,
+            "status_index": index,
             "credential": credentials.sign(document, created=now),
         }
         try:
             with transaction.atomic():
                 certificate, created = Certificate.objects.get_or_create(user=user, course=course, defaults=defaults)
         except IntegrityError:
-            # get_or_create re-reads after losing a (user, course) race, so this is a code
-            # collision (odds 2**-100) or a race whose winner is not visible yet: look, then retry.
+            # get_or_create re-reads after losing a (user, course) race, so this is a code or
+            # status index collision or a race whose winner is not visible yet: look, then retry.
             found = Certificate.objects.filter(user=user, course=course).first()
             if found is not None:
                 return found
@@ -105,6 +114,15 @@ def issue_certificate(*, user: Any, course: Course) -> Certificate:
             transaction.on_commit(partial(enqueue_render, certificate.pk))
         return certificate
     raise CertificateError("Could not allocate a certificate code.")
+
+
+def _free_status_index() -> int:
+    """A random unassigned bit in the status lists (lists stay at most half full)."""
+    assigned = Certificate.objects.filter(status_index__isnull=False).count()
+    while True:
+        index = status.random_index(assigned)
+        if not Certificate.objects.filter(status_index=index).exists():
+            return index
 
 
 def _clamp(score: float) -> float:
@@ -131,6 +149,8 @@ def certificate_data(certificate: Certificate) -> rendering.CertificateData:
         code=certificate.code,
         verify_url=verify_url(certificate.code),
         site_name=settings.SITE_NAME,
+        hours=credentials.hours_text(certificate.course_minutes),
+        instructor_name=certificate.instructor_name,
     )
 
 
@@ -211,11 +231,11 @@ def set_printed_name(*, user: Any, name: str) -> list[Certificate]:
     """
     cleaned = " ".join(name.split())
     if not cleaned:
-        raise ValidationError({"name": ["Enter the name to print on your certificate."]})
+        raise InvalidInput(fields={"name": ["Enter the name to print on your certificate."]})
     if len(cleaned) > NAME_MAX_LENGTH:
-        raise ValidationError({"name": [f"At most {NAME_MAX_LENGTH} characters."]})
+        raise InvalidInput(fields={"name": [f"At most {NAME_MAX_LENGTH} characters."]})
     if not cleaned.isprintable():
-        raise ValidationError({"name": ["The name contains characters that cannot be printed."]})
+        raise InvalidInput(fields={"name": ["The name contains characters that cannot be printed."]})
     with transaction.atomic():
         pending = list(
             Certificate.objects.select_for_update()
@@ -252,12 +272,14 @@ def _renamed_credential(signed: dict[str, Any], name: str, now: Any) -> dict[str
 def revoke_certificate(*, certificate: Certificate, by: Any, reason: str) -> Certificate:
     """Revoke for good, with a reason shown to everyone who verifies it."""
     if not selectors.can_revoke(by, certificate):
-        raise PermissionDenied("Only the course's authors and staff may revoke its certificates.")
+        raise NotAllowed("Only the course's authors and staff may revoke its certificates.")
     cleaned = reason.strip()
     if not cleaned:
-        raise ValidationError({"reason": ["Give the reason; it is shown to everyone who verifies the certificate."]})
+        raise InvalidInput(
+            fields={"reason": ["Give the reason; it is shown to everyone who verifies the certificate."]}
+        )
     if len(cleaned) > REASON_MAX_LENGTH:
-        raise ValidationError({"reason": [f"At most {REASON_MAX_LENGTH} characters."]})
+        raise InvalidInput(fields={"reason": [f"At most {REASON_MAX_LENGTH} characters."]})
     with transaction.atomic():
         locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
         if locked.revoked_at is not None:
@@ -290,3 +312,57 @@ def reconcile_certificates(*, stale_after: timedelta = timedelta(minutes=10)) ->
         enqueue_render(certificate_id)
         queued += 1
     return issued, queued
+
+
+def status_list_credential(*, number: int) -> dict[str, Any] | None:
+    """The signed status list ``number`` as it stands now (None: no such list).
+
+    Signed again only when it changed: revocation is final, so the count of revoked bits and
+    the last revocation time name a state; the signing key is part of the name too.
+    """
+    state = selectors.status_list_state(number)
+    if state is None:
+        return None
+    revoked, changed = state
+    key = f"certificates:status-list:{number}:{len(revoked)}:{changed.isoformat()}:{signing.public_key_multibase()}"
+    document = cache.get(key)
+    if document is None:
+        document = credentials.status_list(number=number, revoked=revoked, valid_from=changed)
+        cache.set(key, document, timeout=None)
+    return document
+
+
+def verification_details(certificate: Certificate) -> dict[str, Any]:
+    """What the verify page tells someone checking the certificate with their own tools."""
+    served = signing.served(certificate.credential)
+    proofs = served.get("proof") or []
+    method = next((proof.get("verificationMethod", "") for proof in proofs if isinstance(proof, dict)), "")
+    fragment = method.rpartition("#")[2]
+    try:
+        key = signing.public_key_from_multibase(fragment)
+    except ValueError:
+        key = None  # issued before did:web: the key was named by its JWK thumbprint
+    status_entry = served.get("credentialStatus") or {}
+    issued = timezone.localtime(certificate.issued_at)
+    linkedin = "https://www.linkedin.com/profile/add?" + urlencode(
+        {
+            "startTask": "CERTIFICATION_NAME",
+            "name": f"{certificate.course_title}",
+            "organizationName": settings.SITE_NAME,
+            "issueYear": issued.year,
+            "issueMonth": issued.month,
+            "certUrl": verify_url(certificate.code),
+            "certId": certificate.code,
+        }
+    )
+    return {
+        "did": signing.did(),
+        "did_document_url": signing.did_document_url(),
+        "verification_method": method,
+        "fingerprint": signing.fingerprint(key) if key is not None else "",
+        "cryptosuites": [proof.get("cryptosuite") for proof in proofs if isinstance(proof, dict)],
+        "status_list_url": status_entry.get("statusListCredential", ""),
+        "status_index": status_entry.get("statusListIndex", ""),
+        "linkedin_url": linkedin,
+        "hours": credentials.hours_text(certificate.course_minutes),
+    }

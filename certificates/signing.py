@@ -1,9 +1,10 @@
-"""The site's Ed25519 signing key and the Data Integrity proof (``eddsa-jcs-2022``) made with it.
+"""The site's Ed25519 signing key, its did:web identity, and the Data Integrity proofs made with it.
 
-The proof follows the W3C "Data Integrity EdDSA Cryptosuites v1.0" algorithm for
-``eddsa-jcs-2022``: JCS (RFC 8785) canonicalisation of the document and of the proof
-options, SHA-256 of each, Ed25519 over the two hashes, base58btc multibase proof value.
-``docs/certificates.md`` describes it step by step for people verifying by hand.
+The proofs follow the W3C "Data Integrity EdDSA Cryptosuites v1.0" algorithms for
+``eddsa-jcs-2022`` (JCS, RFC 8785, by the ``rfc8785`` package) and ``eddsa-rdfc-2022``
+(RDFC-1.0 by ``pyld``): canonicalise the proof configuration (which carries the document's
+``@context``) and the document, SHA-256 of each, Ed25519 over the two hashes, base58btc
+multibase proof value. ``docs/certificates.md`` describes it step by step.
 
 Where the key comes from, first match wins:
 1. ``settings.CERTIFICATE_SIGNING_KEY`` if the setting exists (a PEM, may be empty to skip),
@@ -18,13 +19,15 @@ import base64
 import hashlib
 import json
 import logging
-import math
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlsplit
 
+import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -33,13 +36,12 @@ from django.core.exceptions import ImproperlyConfigured
 
 logger = logging.getLogger(__name__)
 
-CRYPTOSUITE = "eddsa-jcs-2022"
 PROOF_TYPE = "DataIntegrityProof"
 PROOF_PURPOSE = "assertionMethod"
 KEY_PATH = "/.well-known/glassbook-certificate-key.json"
 
 
-# --- JCS (RFC 8785) ---------------------------------------------------------------------
+# --- canonical forms -------------------------------------------------------------------
 
 
 class CanonicalizationError(ValueError):
@@ -49,61 +51,9 @@ class CanonicalizationError(ValueError):
 def canonicalize(value: Any) -> bytes:
     """The RFC 8785 (JCS) serialisation of a JSON value, as UTF-8 bytes."""
     try:
-        return _jcs(value).encode("utf-8")
-    except UnicodeEncodeError as exc:  # a lone surrogate: not valid Unicode, RFC 8785 says reject
-        raise CanonicalizationError("strings must be valid Unicode") from exc
-
-
-def _jcs(value: Any) -> str:
-    if value is None or value is True or value is False:
-        return json.dumps(value)
-    if isinstance(value, str):
-        # Python's escaping with ensure_ascii=False is exactly ECMAScript's JSON.stringify:
-        # \b \t \n \f \r \" \\ as short escapes, other controls as lower-case \u00xx, the rest raw.
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, int):
-        if abs(value) > 2**53:  # beyond IEEE 754 doubles JSON numbers are not portable
-            raise CanonicalizationError(f"integer out of the interoperable range: {value}")
-        return str(value)
-    if isinstance(value, float):
-        return _es_number(value)
-    if isinstance(value, (list, tuple)):
-        return "[" + ",".join(_jcs(item) for item in value) + "]"
-    if isinstance(value, dict):
-        if not all(isinstance(key, str) for key in value):
-            raise CanonicalizationError("object keys must be strings")
-        # RFC 8785 sorts by UTF-16 code units; big-endian UTF-16 bytes compare the same way.
-        keys = sorted(value, key=lambda key: key.encode("utf-16-be", "surrogatepass"))
-        return "{" + ",".join(f"{_jcs(key)}:{_jcs(value[key])}" for key in keys) + "}"
-    raise CanonicalizationError(f"not a JSON value: {type(value).__name__}")
-
-
-def _es_number(number: float) -> str:
-    """ECMAScript Number::toString, which RFC 8785 prescribes for numbers."""
-    if not math.isfinite(number):
-        raise CanonicalizationError("NaN and infinities are not JSON")
-    if number == 0:
-        return "0"
-    sign = "-" if number < 0 else ""
-    # repr() gives the shortest digits that round-trip, as ECMAScript does; ECMAScript then
-    # writes value = digits x 10^(n-k) in one of four forms depending on n.
-    mantissa, _, exp = repr(abs(number)).partition("e")
-    whole, _, frac = mantissa.partition(".")
-    digits = (whole + frac).lstrip("0")
-    trailing = len(digits) - len(digits.rstrip("0"))
-    digits = digits.rstrip("0")
-    k = len(digits)
-    n = int(exp or 0) - len(frac) + trailing + k
-    if k <= n <= 21:
-        text = digits + "0" * (n - k)
-    elif 0 < n <= 21:
-        text = digits[:n] + "." + digits[n:]
-    elif -6 < n <= 0:
-        text = "0." + "0" * (-n) + digits
-    else:
-        e = n - 1
-        text = digits[0] + ("." + digits[1:] if k > 1 else "") + "e" + ("+" if e >= 0 else "-") + str(abs(e))
-    return sign + text
+        return rfc8785.dumps(value)
+    except rfc8785.CanonicalizationError as exc:
+        raise CanonicalizationError(str(exc)) from exc
 
 
 # --- base58btc multibase ----------------------------------------------------------------
@@ -224,32 +174,125 @@ def public_key_from_jwk(jwk: dict[str, Any]) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(raw)
 
 
-def verification_method() -> str:
-    return f"{settings.SITE_URL}{KEY_PATH}#{public_jwk()['kid']}"
+# --- did:web and Multikey ----------------------------------------------------------------
+
+#: The multicodec prefix of an Ed25519 public key (0xed, as an unsigned varint).
+ED25519_PUB_PREFIX = b"\xed\x01"
 
 
-# --- the proof --------------------------------------------------------------------------
+def did() -> str:
+    """The site's DID: ``did:web`` of ``SITE_URL`` (the port %-encoded, path segments as ``:``)."""
+    parts = urlsplit(settings.SITE_URL)
+    segments = [quote(segment, safe="") for segment in parts.path.split("/") if segment]
+    return ":".join(["did", "web", quote(parts.netloc, safe=""), *segments])
 
 
-def _hash_data(document: dict[str, Any], proof_options: dict[str, Any]) -> bytes:
-    config = dict(proof_options)
-    if "@context" in document:
-        config["@context"] = document["@context"]
-    return hashlib.sha256(canonicalize(config)).digest() + hashlib.sha256(canonicalize(document)).digest()
+def did_document_url() -> str:
+    """Where did:web says the DID document of :func:`did` is (https in production)."""
+    path = urlsplit(settings.SITE_URL).path.rstrip("/")
+    return settings.SITE_URL + ("/did.json" if path else "/.well-known/did.json")
 
 
-def add_proof(document: dict[str, Any], *, created: str) -> dict[str, Any]:
-    """``document`` with an ``eddsa-jcs-2022`` DataIntegrityProof made with the site key."""
-    unsecured = {key: value for key, value in document.items() if key != "proof"}
-    options = {
+def public_key_multibase(key: Ed25519PublicKey | None = None) -> str:
+    key = key or private_key().public_key()
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return "z" + base58btc_encode(ED25519_PUB_PREFIX + raw)
+
+
+def public_key_from_multibase(text: str) -> Ed25519PublicKey:
+    if not isinstance(text, str) or not text.startswith("z"):
+        raise ValueError("publicKeyMultibase must be base58btc multibase (z...)")
+    data = base58btc_decode(text[1:])
+    if not data.startswith(ED25519_PUB_PREFIX) or len(data) != 34:
+        raise ValueError("publicKeyMultibase is not an Ed25519 public key")
+    return Ed25519PublicKey.from_public_bytes(data[2:])
+
+
+def verification_method(key: Ed25519PublicKey | None = None) -> str:
+    return f"{did()}#{public_key_multibase(key)}"
+
+
+def fingerprint(key: Ed25519PublicKey | None = None) -> str:
+    """SHA-256 of the raw public key, as colon-separated hex: what a person compares by eye."""
+    key = key or private_key().public_key()
+    digest = hashlib.sha256(key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)).hexdigest()
+    return ":".join(digest[index : index + 4] for index in range(0, len(digest), 4)).upper()
+
+
+def legacy_verification_method(key: Ed25519PublicKey | None = None) -> str:
+    """The key URL that credentials issued before did:web name (a bare JWK with a #kid)."""
+    return f"{settings.SITE_URL}{KEY_PATH}#{public_jwk(key)['kid']}"
+
+
+# --- the proofs -------------------------------------------------------------------------
+
+CRYPTOSUITES = ("eddsa-rdfc-2022", "eddsa-jcs-2022")
+
+
+def _canonical(cryptosuite: str, value: dict[str, Any]) -> bytes:
+    if cryptosuite == "eddsa-jcs-2022":
+        return canonicalize(value)
+    from certificates import jsonld
+
+    return jsonld.canonical_nquads(value)
+
+
+def _hash_data(cryptosuite: str, document: dict[str, Any], proof_config: dict[str, Any]) -> bytes:
+    # Both cryptosuites: SHA-256(canonical proof configuration) || SHA-256(canonical document).
+    config_hash = hashlib.sha256(_canonical(cryptosuite, proof_config)).digest()
+    return config_hash + hashlib.sha256(_canonical(cryptosuite, document)).digest()
+
+
+def make_proof(unsecured: dict[str, Any], *, cryptosuite: str, created: str) -> dict[str, Any]:
+    """One DataIntegrityProof over ``unsecured`` (a document without ``proof``), per the spec's Create Proof."""
+    config: dict[str, Any] = {
         "type": PROOF_TYPE,
-        "cryptosuite": CRYPTOSUITE,
+        "cryptosuite": cryptosuite,
         "created": created,
         "verificationMethod": verification_method(),
         "proofPurpose": PROOF_PURPOSE,
     }
-    signature = private_key().sign(_hash_data(unsecured, options))
-    return {**unsecured, "proof": {**options, "proofValue": "z" + base58btc_encode(signature)}}
+    if "@context" in unsecured:
+        config["@context"] = unsecured["@context"]
+    signature = private_key().sign(_hash_data(cryptosuite, unsecured, config))
+    return {**config, "proofValue": "z" + base58btc_encode(signature)}
+
+
+def add_proof(document: dict[str, Any], *, created: str) -> dict[str, Any]:
+    """``document`` with a proof set: one ``eddsa-rdfc-2022`` and one ``eddsa-jcs-2022`` proof.
+
+    Each proof signs the document without any proof (a set, not a chain), so a verifier that
+    knows either cryptosuite can check the one it knows.
+    """
+    unsecured = {key: value for key, value in document.items() if key != "proof"}
+    record_signing_key()
+    proofs = [make_proof(unsecured, cryptosuite=suite, created=created) for suite in CRYPTOSUITES]
+    return {**unsecured, "proof": proofs}
+
+
+def record_signing_key() -> None:
+    """Remember every key that ever signed, so the DID document keeps listing it after a rotation."""
+    from certificates.models import SigningKey
+
+    SigningKey.objects.get_or_create(public_key_multibase=public_key_multibase())
+
+
+def served(document: dict[str, Any]) -> dict[str, Any]:
+    """A stored credential as it is served: the proof as a list, each proof carrying ``@context``.
+
+    Credentials issued before this form left ``@context`` out of the emitted proof although it
+    was part of what they signed; putting it back changes no signed byte.
+    """
+    proof = document.get("proof")
+    if proof is None:
+        return document
+    proofs = proof if isinstance(proof, list) else [proof]
+    fixed = []
+    for item in proofs:
+        if isinstance(item, dict) and "@context" not in item and "@context" in document:
+            item = {**item, "@context": document["@context"]}
+        fixed.append(item)
+    return {**document, "proof": fixed}
 
 
 @dataclass(frozen=True)
@@ -261,31 +304,103 @@ class Verification:
         return self.ok
 
 
-def verify_proof(document: Any, jwk: dict[str, Any]) -> Verification:
-    """Check ``document``'s proof against the public key ``jwk``; never raises on bad input."""
-    if not isinstance(document, dict) or not isinstance(document.get("proof"), dict):
+KeyLookup = Callable[[str], Ed25519PublicKey | None]
+
+
+def verify_proof(document: Any, keys: KeyLookup) -> Verification:
+    """Check every proof of ``document`` per the spec's Verify Proof; never raises on bad input.
+
+    ``keys`` maps a verificationMethod id to the public key the verifier trusts for it
+    (``None``: unknown). All proofs must be valid and there must be at least one.
+    """
+    if not isinstance(document, dict) or "proof" not in document:
         return Verification(False, "the document has no proof")
-    proof = document["proof"]
-    if proof.get("type") != PROOF_TYPE or proof.get("cryptosuite") != CRYPTOSUITE:
-        return Verification(False, f"the proof is not a {PROOF_TYPE} with cryptosuite {CRYPTOSUITE}")
+    proofs = document["proof"] if isinstance(document["proof"], list) else [document["proof"]]
+    if not proofs:
+        return Verification(False, "the document has no proof")
+    unsecured = {name: item for name, item in document.items() if name != "proof"}
+    suites = []
+    for proof in proofs:
+        result = _verify_one(unsecured, proof, keys)
+        if not result.ok:
+            return result
+        suites.append(proof["cryptosuite"])
+    return Verification(True, f"the signature is valid ({', '.join(suites)})")
+
+
+def _verify_one(unsecured: dict[str, Any], proof: Any, keys: KeyLookup) -> Verification:
+    if not isinstance(proof, dict):
+        return Verification(False, "a proof is not an object")
+    suite = proof.get("cryptosuite")
+    if proof.get("type") != PROOF_TYPE or suite not in CRYPTOSUITES:
+        return Verification(False, f"the proof is not a {PROOF_TYPE} with cryptosuite {' or '.join(CRYPTOSUITES)}")
     if proof.get("proofPurpose") != PROOF_PURPOSE:
         return Verification(False, f"the proof purpose is not {PROOF_PURPOSE}")
     method = proof.get("verificationMethod")
     if not isinstance(method, str):
         return Verification(False, "the proof names no verification method")
-    if jwk.get("kid") and method.rpartition("#")[2] != jwk["kid"]:
-        return Verification(False, f"the proof was made with key {method.rpartition('#')[2]!r}, not {jwk['kid']!r}")
     value = proof.get("proofValue")
     if not isinstance(value, str) or not value.startswith("z"):
         return Verification(False, "the proof value is not base58btc multibase")
+    config = {name: item for name, item in proof.items() if name != "proofValue"}
+    document = dict(unsecured)
+    if "@context" in config:
+        # The document's @context must begin with the proof's; the proof's then stands for it.
+        context, mine = _as_list(unsecured.get("@context")), _as_list(config["@context"])
+        if context[: len(mine)] != mine:
+            return Verification(False, "the proof's @context does not match the document's")
+        document["@context"] = config["@context"]
+    if suite == "eddsa-rdfc-2022" and "@context" in document:
+        config["@context"] = document["@context"]  # RDF needs the terms to mean anything
     try:
-        signature = base58btc_decode(value[1:])
-        key = public_key_from_jwk(jwk)
-        options = {name: item for name, item in proof.items() if name != "proofValue"}
-        unsecured = {name: item for name, item in document.items() if name != "proof"}
-        key.verify(signature, _hash_data(unsecured, options))
+        key = keys(method)
+        if key is None:
+            return Verification(False, f"the proof was made with an unknown key {method!r}")
+        key.verify(base58btc_decode(value[1:]), _hash_data(suite, document, config))
     except InvalidSignature:
         return Verification(False, "the signature does not match the content")
     except (ValueError, CanonicalizationError) as exc:
         return Verification(False, str(exc))
+    except Exception as exc:  # pyld raises its own JsonLdError for documents it cannot process
+        return Verification(False, f"the document cannot be canonicalised: {type(exc).__name__}")
     return Verification(True, "the signature is valid")
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def keys_from_jwk(jwk: dict[str, Any]) -> KeyLookup:
+    """A lookup that trusts one JWK for any method whose fragment is its ``kid`` or its Multikey."""
+    key = public_key_from_jwk(jwk)
+    names = {public_key_multibase(key), public_jwk(key)["kid"]}
+    return lambda method: key if method.rpartition("#")[2] in names else None
+
+
+def keys_from_did_document(document: dict[str, Any]) -> KeyLookup:
+    """A lookup over a DID/controller document: the Multikeys it lists under assertionMethod."""
+    allowed = {
+        item if isinstance(item, str) else item.get("id") for item in _as_list(document.get("assertionMethod") or [])
+    }
+    found: dict[str, Ed25519PublicKey] = {}
+    for method in _as_list(document.get("verificationMethod") or []):
+        if isinstance(method, dict) and method.get("id") in allowed and method.get("type") == "Multikey":
+            found[method["id"]] = public_key_from_multibase(method.get("publicKeyMultibase", ""))
+    for method in _as_list(document.get("assertionMethod") or []):  # embedded methods
+        if isinstance(method, dict) and method.get("type") == "Multikey":
+            found[method["id"]] = public_key_from_multibase(method.get("publicKeyMultibase", ""))
+    return found.get
+
+
+def site_keys() -> KeyLookup:
+    """This site's own keys: every key that ever signed here, under both its names."""
+    from certificates.models import SigningKey
+
+    found: dict[str, Ed25519PublicKey] = {}
+    multibases = set(SigningKey.objects.values_list("public_key_multibase", flat=True))
+    multibases.add(public_key_multibase())
+    for text in multibases:
+        key = public_key_from_multibase(text)
+        found[verification_method(key)] = key
+        found[legacy_verification_method(key)] = key
+    return found.get

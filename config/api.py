@@ -1,50 +1,49 @@
-"""What every API endpoint shares: the one error shape and pagination."""
+"""What every API endpoint shares: the one error shape and pagination.
+
+This is the one place where errors become HTTP: the domain errors services raise
+(config.errors), DRF's own exceptions and Django's, all leave as
+`{"error": {"code", "message", "fields"}}` with their status.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from config import errors
+from config.errors import Conflict, PayloadTooLarge, ServiceUnavailable
+
+# Kept importable from here: services written before config.errors existed use these names.
+__all__ = ["Conflict", "Pagination", "PayloadTooLarge", "ServiceUnavailable", "exception_handler", "validation_error"]
+validation_error = errors.invalid
+
+DOMAIN_STATUS: dict[type[errors.DomainError], int] = {
+    errors.InvalidInput: status.HTTP_400_BAD_REQUEST,
+    errors.NotAllowed: status.HTTP_403_FORBIDDEN,
+    errors.NotFound: status.HTTP_404_NOT_FOUND,
+    errors.Conflict: status.HTTP_409_CONFLICT,
+    errors.PayloadTooLarge: status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    errors.ServiceUnavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
+}
+
+
+def status_for(error: errors.DomainError) -> int:
+    """The HTTP status of a domain error (HTML views answer with it too)."""
+    for cls in type(error).__mro__:
+        if cls in DOMAIN_STATUS:
+            return DOMAIN_STATUS[cls]  # type: ignore[index]
+    return status.HTTP_400_BAD_REQUEST
+
 
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state."
-    default_code = "conflict"
-
-
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
-    default_code = "payload_too_large"
-
-
-class ServiceUnavailable(exceptions.APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "A backing service is unavailable; try again shortly."
-    default_code = "service_unavailable"
-
-
-def validation_error(
-    fields: Mapping[str, Sequence[str] | str], message: str | None = None
-) -> exceptions.ValidationError:
-    """A 400 naming the fields, for services that validate outside a serializer."""
-    normalised = {name: [msgs] if isinstance(msgs, str) else list(msgs) for name, msgs in fields.items()}
-    error = exceptions.ValidationError(normalised)
-    if message:
-        error.glassbook_message = message  # type: ignore[attr-defined]
-    return error
 
 
 def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -76,24 +75,34 @@ def _code(exc: exceptions.APIException) -> str:
     return exc.default_code
 
 
+def _domain_response(exc: errors.DomainError) -> Response:
+    body = {"code": exc.code, "message": exc.message, "fields": exc.fields}
+    return Response({"error": body}, status=status_for(exc))
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, errors.DomainError):
+        return _domain_response(exc)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        return _domain_response(PayloadTooLarge())
+    elif isinstance(exc, SuspiciousOperation):
+        # Too many fields, a malformed multipart body...: the request's fault, said plainly.
+        exc = exceptions.ParseError(str(exc) or "The request could not be parsed.")
     response = drf_exception_handler(exc, context)
     if response is None or not isinstance(exc, exceptions.APIException):
         return response
     body: dict[str, Any] = {"code": _code(exc), "message": "", "fields": {}}
     if isinstance(exc, exceptions.ValidationError):
         body["fields"] = _flatten(exc.detail)
-        body["message"] = getattr(exc, "glassbook_message", None) or _summary(body["fields"])
+        body["message"] = _summary(body["fields"])
     else:
         detail = exc.detail
+        # simplejwt puts token problems in a nested list; its `detail` is enough.
         body["message"] = str(detail.get("detail", detail) if isinstance(detail, dict) else detail)
-        if isinstance(detail, dict) and "messages" in detail:
-            # simplejwt puts token problems in a nested list; the message is enough.
-            pass
     response.data = {"error": body}
     return response
 

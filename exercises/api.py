@@ -56,14 +56,6 @@ def _content_length(request: Request) -> int:
         return 0  # the parser will say what is wrong with the body
 
 
-def _choice_ids(data: Any) -> Any:
-    if hasattr(data, "getlist"):  # a form post: every value is a string
-        if "choices" not in data:
-            return None
-        return [int(v) if v.strip().isdigit() else v for v in data.getlist("choices")]
-    return data.get("choices") if isinstance(data, dict) else None
-
-
 class AttemptCreateView(APIView):
     permission_classes = [permissions.IsAuthenticated]
     throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, AttemptsRateThrottle]
@@ -81,15 +73,10 @@ class AttemptCreateView(APIView):
         if _content_length(request) > MAX_BODY_BYTES:
             raise PayloadTooLarge(f"Code is limited to {settings.CODE_MAX_BYTES // 1024} KB.")
         exercise = selectors.get_exercise_for_reader(request.user, exercise_id)
-        if exercise.is_coding:
-            data = request.data
-            code = data.get("code") if hasattr(data, "get") else None
-            attempt = services.submit_code_attempt(user=request.user, exercise=exercise, code=code)
+        attempt = services.submit_attempt(user=request.user, exercise=exercise, data=request.data)
+        if exercise.kind_handler.queued:
             body = {"id": attempt.pk, "status": attempt.status, "url": attempt_url(request, attempt)}
             return Response(body, status=status.HTTP_202_ACCEPTED)
-        attempt = services.submit_choice_attempt(
-            user=request.user, exercise=exercise, choice_ids=_choice_ids(request.data)
-        )
         return Response(AttemptSerializer(attempt, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
@@ -131,8 +118,10 @@ class SolutionView(APIView):
         body = {
             "exercise": exercise.pk,
             "kind": exercise.kind,
-            "solution_code": exercise.solution_code,
-            "correct_choices": [c.pk for c in exercise.choices.all() if c.correct],
+            "solution_code": "",
+            "correct_choices": [],
+            "expected_output": "",
             "explanation_html": exercise.explanation_html,
+            **exercise.kind_handler.solution_payload(exercise),
         }
         return Response(SolutionSerializer(body).data)

@@ -1,8 +1,10 @@
 """The ```{exercise} directive: a graded exercise on a page (YAML body, docs/content-format.md).
 
 parse: ``spec.parse_exercise`` (values and line numbers). verify: every coding exercise runs
-twice in the sandbox — the solution must pass all checks, the starter must fail at least one —
-unless the same starter, solution and checks were already verified (hash on the row).
+through the grading path in the sandbox — the reference solution alone (its observations are
+cached on the row), then the solution and the starter as a learner would submit them: the
+solution must pass every check, the starter must fail at least one — unless the same starter,
+solution and checks were already verified (hash on the row).
 sync: Exercise and Choice rows keyed by (course, id) and (exercise, choice id); an exercise
 that left the page is detached (page = NULL), keeping its attempts. render: the widget HTML,
 the same for every reader — no correctness, solution or checks in it; the reader's own
@@ -25,8 +27,10 @@ from django.utils.safestring import mark_safe
 
 from courseware.directives import Directive, DirectiveBlock, ParseContext, Reporter
 from exercises import grading
+from exercises.kinds.predict_output import MAX_OUTPUT_CHARS, normalise_output
 from exercises.models import Choice, Exercise
 from exercises.spec import ExerciseSpec, parse_exercise
+from runs import sandbox_gateway
 
 if TYPE_CHECKING:
     from courseware.models import Page
@@ -51,7 +55,7 @@ class ExerciseDirective(Directive):
         cached = self._verified_hashes(blocks)
         for block in blocks:
             spec: ExerciseSpec = block.data
-            if not spec.is_coding:
+            if not spec.kind_handler.verified_in_sandbox:
                 progress(PROGRESS_LABEL)
             elif (spec.course_slug, spec.id, spec.code_hash) in cached:
                 block.result = VERIFIED
@@ -65,14 +69,19 @@ class ExerciseDirective(Directive):
             for block in todo:
                 report(block, problem)
             return
-        jobs = [(block, role) for block in todo for role in ("solution", "starter")]
+        jobs = [(block, role) for block in todo for role in _roles(block.data)]
         with ThreadPoolExecutor(max_workers=VERIFY_CONCURRENCY, thread_name_prefix="exercise-verify") as pool:
             futures = [(block, role, pool.submit(self._run, block.data, role)) for block, role in jobs]
             outcomes: dict[int, dict[str, Any]] = {}
             for block, role, future in futures:
                 try:
                     outcomes.setdefault(id(block), {})[role] = future.result()
-                except (grading.SandboxUnavailable, grading.SandboxRefused, ValueError) as exc:
+                except (
+                    grading.SandboxUnavailable,
+                    grading.SandboxRefused,
+                    grading.ReferenceProblem,
+                    ValueError,
+                ) as exc:
                     outcomes.setdefault(id(block), {})[role] = exc
         for block in todo:
             problems = self._judge(block.data, outcomes.get(id(block), {}))
@@ -83,40 +92,58 @@ class ExerciseDirective(Directive):
             progress(PROGRESS_LABEL)
 
     @staticmethod
-    def _run(spec: ExerciseSpec, role: str) -> grading.RunResult:
-        code = spec.solution if role == "solution" else spec.starter
+    def _run(spec: ExerciseSpec, role: str) -> Any:
+        if role == "snippet":
+            return sandbox_gateway.run_code(spec.snippet)
         checks = [c.as_dict() for c in spec.checks]
-        return grading.run_against_checks(code, checks=checks, solution=spec.solution, author=True)
+        if role == "reference":
+            return grading.compute_reference(spec.solution, checks)
+        return grading.observe_program(spec.solution if role == "solution" else spec.starter, checks)
 
     @staticmethod
     def _judge(spec: ExerciseSpec, results: dict[str, Any]) -> list[str]:
+        if spec.kind == "predict_output":
+            return _judge_snippet(spec, results.get("snippet"))
         checks = [c.as_dict() for c in spec.checks]
-        problems = []
-        solution, starter = results.get("solution"), results.get("starter")
-        for role, result in (("solution", solution), ("starter", starter)):
+        reference = results.get("reference")
+        if isinstance(reference, grading.ReferenceProblem):
+            return [str(reference)]
+        for role in ("reference", "solution", "starter"):
+            result = results.get(role)
             if isinstance(result, Exception):
-                return [f"cannot run the {role} in the sandbox: {_describe(result)}"]
+                return [
+                    f"cannot run the {'solution' if role == 'reference' else role} in the sandbox: {_describe(result)}"
+                ]
             if result is None:
                 return [f"the {role} was not run"]
+        solution, starter = results["solution"], results["starter"]
+        assert isinstance(reference, list)
         assert isinstance(solution, grading.RunResult) and isinstance(starter, grading.RunResult)
-        if solution.status == "failed":
-            last = [line for line in (solution.error or "").splitlines() if line.strip()]
-            where = f" (line {solution.error_line} of the solution)" if solution.error_line else ""
-            problems.append(f"the solution raises {last[-1] if last else 'an error'}{where}")
-        else:
-            outcome = grading.interpret(solution, checks, author=True)
-            if outcome.status == "error":
-                problems.append(f"the solution could not be checked: {outcome.message}")
-            for check in outcome.failed_checks:
-                problems.append(f"solution fails check '{check['name']}': {check['message'] or 'failed'}")
-        starter_outcome = grading.interpret(starter, checks, author=True)
+        try:
+            outcome = grading.judge(solution, checks, reference, author=True)
+            starter_outcome = grading.judge(starter, checks, reference, author=True)
+        except (grading.SandboxUnavailable, grading.SandboxRefused, ValueError) as exc:
+            return [f"cannot judge the checks in the sandbox: {_describe(exc)}"]
+        problems = []
+        if outcome.status == "error":
+            problems.append(f"the solution could not be checked: {outcome.message}")
+        for check in outcome.failed_checks:
+            problems.append(
+                f"solution fails check '{check['name']}': {check['message'] or 'failed'}"
+                " (a solution must give the same results on every run: fix its random_state)"
+                if not _states_expectation(spec, check["name"])
+                else f"solution fails check '{check['name']}': {check['message'] or 'failed'}"
+            )
         if starter_outcome.status == "graded" and starter_outcome.correct:
             problems.append("the starter passes every check; it must fail at least one, or learners pass without work")
+        if not problems:
+            spec.reference = reference
+            spec.reference_key = grading.reference_key(spec.solution, checks)
         return problems
 
     @staticmethod
     def _verified_hashes(blocks: list[DirectiveBlock]) -> set[tuple[str, str, str]]:
-        slugs = {block.data.course_slug for block in blocks if block.data.is_coding}
+        slugs = {block.data.course_slug for block in blocks if block.data.kind_handler.verified_in_sandbox}
         if not slugs:
             return set()
         rows = Exercise.objects.filter(course__slug__in=slugs).exclude(verified_hash="")
@@ -180,6 +207,9 @@ class ExerciseDirective(Directive):
                 "exercises_css": f"{static}exercises/exercises.css",
                 "runs_css": f"{static}runs/runnable.css" if _url("runs:create") else "",
                 "points_label": _points_label(spec.points),
+                "meta_label": spec.kind_handler.meta_label(spec),
+                # Not the expected output's line count: the box's size must not hint at the answer.
+                "answer_rows": 4,
             },
         )
 
@@ -207,11 +237,43 @@ def _describe(exc: Exception) -> str:
     return str(exc)
 
 
+def _roles(spec: ExerciseSpec) -> tuple[str, ...]:
+    """The sandbox runs that verify an exercise of ``spec``'s kind."""
+    return ("snippet",) if spec.kind == "predict_output" else ("reference", "solution", "starter")
+
+
+def _judge_snippet(spec: ExerciseSpec, result: Any) -> list[str]:
+    """A predict-the-output snippet must run cleanly; what it prints is the expected answer (and
+    must match the author's ``answer``, when given)."""
+    if isinstance(result, Exception):
+        return [f"cannot run the snippet in the sandbox: {_describe(result)}"]
+    if not isinstance(result, grading.RunResult):
+        return ["the snippet was not run"]
+    if result.status != "succeeded":
+        detail = result.kill_message or (result.error or "").strip().splitlines()[-1:] or [result.status]
+        return [f"the snippet does not run cleanly: {detail if isinstance(detail, str) else detail[0]}"]
+    printed = normalise_output(result.stdout)
+    if not printed:
+        return ["the snippet prints nothing; a predict-the-output exercise needs output to predict"]
+    if len(printed) > MAX_OUTPUT_CHARS:
+        return [f"the snippet prints more than {MAX_OUTPUT_CHARS:,} characters; keep it to a few lines"]
+    if spec.expected_output and spec.expected_output != printed:
+        return [f"the snippet prints {printed!r}, not the answer given ({spec.expected_output!r})"]
+    spec.expected_output = printed
+    return []
+
+
+def _states_expectation(spec: ExerciseSpec, name: str) -> bool:
+    """Whether the check named ``name`` judges by a stated value or a predicate, not by the
+    reference's observation (which the solution can only fail by giving other results each run)."""
+    return any(c.name == name and (c.expect is not None or c.judge) for c in spec.checks)
+
+
 def _save_exercise(page: Page, position: int, spec: ExerciseSpec, *, verified: bool) -> Exercise:
     exercise = Exercise.objects.filter(course=page.course, key=spec.id).first() or Exercise(
         course=page.course, key=spec.id
     )
-    if spec.is_coding and verified:
+    if spec.kind_handler.verified_in_sandbox and verified:
         exercise.verified_hash = spec.code_hash
     elif exercise.verified_hash != spec.code_hash:
         # Imported without verification (--no-verify) after a change: not proven any more.
@@ -226,9 +288,15 @@ def _save_exercise(page: Page, position: int, spec: ExerciseSpec, *, verified: b
     exercise.multiple = spec.multiple
     exercise.shuffle = spec.shuffle
     exercise.explanation_html = spec.explanation_html
-    exercise.starter_code = spec.starter
+    exercise.starter_code = spec.snippet if spec.kind == "predict_output" else spec.starter
     exercise.solution_code = spec.solution
+    if spec.expected_output or exercise.verified_hash != spec.code_hash:
+        # Kept when an unchanged snippet's output was computed at an earlier import.
+        exercise.expected_output = spec.expected_output
     exercise.checks = [c.as_dict() for c in spec.checks]
+    if spec.reference is not None:
+        exercise.reference_observations = spec.reference
+        exercise.reference_key = spec.reference_key
     exercise.hints = spec.hints
     exercise.hint_cost = spec.hint_cost
     exercise.solution_visible = spec.solution_visible

@@ -6,6 +6,8 @@ course is imported; learners write Attempt and HintReveal rows through ``service
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -13,8 +15,11 @@ from django.db.models import Q
 
 class Exercise(models.Model):
     class Kind(models.TextChoices):
+        # One per module of exercises/kinds/ (the registry says how each is read and graded).
         MULTIPLE_CHOICE = "multiple_choice", "Multiple choice"
+        MULTI_SELECT = "multi_select", "Multi-select"
         CODING = "coding", "Coding"
+        PREDICT_OUTPUT = "predict_output", "Predict the output"
 
     class SolutionVisibility(models.TextChoices):
         AFTER_PASS = "after_pass", "After passing"
@@ -38,9 +43,13 @@ class Exercise(models.Model):
     multiple = models.BooleanField(default=False)
     shuffle = models.BooleanField(default=True)
     explanation_html = models.TextField(blank=True)
+    # Coding: the code learners start from; predict the output: the snippet they read.
     starter_code = models.TextField(blank=True)
     solution_code = models.TextField(blank=True)
-    # [{"name", "code", "hidden"}]; the code never leaves the server.
+    # Predict the output: what the snippet prints (normalised), computed in the sandbox at import.
+    expected_output = models.TextField(blank=True)
+    # [{"name", "observe", "hidden", "expect", "close", "judge", "message"}] (exercises.spec.CheckSpec).
+    # Only the observe expressions ever enter a sandbox child that runs learner code.
     checks = models.JSONField(default=list, blank=True)
     # [{"markdown", "html"}] in the order they are revealed.
     hints = models.JSONField(default=list, blank=True)
@@ -52,6 +61,11 @@ class Exercise(models.Model):
     # Hash of starter + solution + checks (+ check library) last proven in the sandbox, so an
     # unchanged exercise is not run again on every import.
     verified_hash = models.CharField(max_length=64, blank=True)
+    # The reference solution's observation for each check (plain JSON), computed in a sandbox
+    # child that runs only the solution; valid while ``reference_key`` matches
+    # exercises.grading.reference_key(solution, checks).
+    reference_observations = models.JSONField(null=True, blank=True)
+    reference_key = models.CharField(max_length=64, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -65,6 +79,13 @@ class Exercise(models.Model):
     @property
     def is_coding(self) -> bool:
         return self.kind == self.Kind.CODING
+
+    @property
+    def kind_handler(self) -> Any:
+        """The module of exercises/kinds/ that reads and grades this kind."""
+        from exercises import kinds
+
+        return kinds.get(self.kind)
 
 
 class Choice(models.Model):
@@ -113,7 +134,7 @@ class Attempt(models.Model):
     hints_used = models.PositiveIntegerField(default=0)
     # Multiple choice: [{"choice": id, "message": html}]; coding: [{"choice": null, "message": text}].
     feedback = models.JSONField(default=list, blank=True)
-    # [{"name", "passed", "message", "hidden"}], as the harness reported them.
+    # [{"name", "passed", "message", "hidden"}], as judged outside the learner's process.
     checks = models.JSONField(default=list, blank=True)
     stdout = models.TextField(blank=True)
     stderr = models.TextField(blank=True)

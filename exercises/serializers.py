@@ -43,7 +43,8 @@ class ExerciseSerializer(serializers.Serializer):
     points = serializers.FloatField()
     multiple = serializers.BooleanField()
     choices = serializers.SerializerMethodField()
-    starter_code = serializers.CharField()
+    starter_code = serializers.SerializerMethodField()
+    snippet = serializers.SerializerMethodField()
     check_names = serializers.SerializerMethodField()
     hint_count = serializers.SerializerMethodField()
     hint_cost = serializers.FloatField()
@@ -53,6 +54,14 @@ class ExerciseSerializer(serializers.Serializer):
     @extend_schema_field(ChoiceOutSerializer(many=True))
     def get_choices(self, exercise: Exercise) -> list[dict[str, Any]]:
         return [{"id": c.pk, "text": c.text_markdown, "text_html": c.text_html} for c in self.context["choices"]]
+
+    @extend_schema_field(serializers.CharField())
+    def get_starter_code(self, exercise: Exercise) -> str:
+        return exercise.starter_code if exercise.kind == Exercise.Kind.CODING else ""
+
+    @extend_schema_field(serializers.CharField(help_text="Predict the output: the code whose output to type."))
+    def get_snippet(self, exercise: Exercise) -> str:
+        return exercise.starter_code if exercise.kind == Exercise.Kind.PREDICT_OUTPUT else ""
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_check_names(self, exercise: Exercise) -> list[str]:
@@ -133,10 +142,12 @@ class AttemptQueuedSerializer(serializers.Serializer):
 
 
 class AttemptRequestSerializer(serializers.Serializer):
-    """Documentation of the body: ``choices`` for multiple choice, ``code`` for coding."""
+    """Documentation of the body: ``choices`` for multiple choice and multi-select, ``code`` for
+    coding, ``answer`` (what the snippet prints) for predict the output."""
 
     choices = serializers.ListField(child=serializers.IntegerField(), required=False)
     code = serializers.CharField(required=False, max_length=64 * 1024, trim_whitespace=False)
+    answer = serializers.CharField(required=False, max_length=10_000, trim_whitespace=False)
 
 
 class HintSerializer(serializers.Serializer):
@@ -152,4 +163,5 @@ class SolutionSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Exercise.Kind.choices)
     solution_code = serializers.CharField(allow_blank=True)
     correct_choices = serializers.ListField(child=serializers.IntegerField())
+    expected_output = serializers.CharField(allow_blank=True, help_text="Predict the output: what it prints.")
     explanation_html = serializers.CharField(allow_blank=True)

@@ -25,10 +25,12 @@ logger = logging.getLogger(__name__)
 UNAVAILABLE_MESSAGE = "The grader is unavailable right now; please submit again in a minute."
 
 
-def _score(exercise: Exercise, *, correct: bool, hints_used: int) -> float:
-    if not correct:
+def _score(exercise: Exercise, *, correct: bool, hints_used: int, fraction: float | None = None) -> float:
+    """The points earned: all of them when correct, a share for partial credit, less hint costs."""
+    share = 1.0 if correct else (fraction or 0.0)
+    if share <= 0:
         return 0.0
-    return max(0.0, exercise.points - exercise.hint_cost * hints_used)
+    return round(max(0.0, exercise.points * share - exercise.hint_cost * hints_used), 6)
 
 
 def _hints_used(user: Any, exercise: Exercise) -> int:
@@ -36,42 +38,38 @@ def _hints_used(user: Any, exercise: Exercise) -> int:
     return HintReveal.objects.filter(user=user, exercise=exercise, index__lt=len(exercise.hints)).count()
 
 
-# --- multiple choice ---------------------------------------------------------------------------------
-def _clean_choice_ids(exercise: Exercise, choice_ids: Any, known: set[int]) -> list[int]:
-    if not isinstance(choice_ids, list) or not choice_ids:
-        raise validation_error({"choices": "Choose at least one answer (a list of choice ids)."})
-    if any(isinstance(item, bool) or not isinstance(item, int) for item in choice_ids):
-        raise validation_error({"choices": "Each choice must be a choice id (a whole number)."})
-    chosen = list(dict.fromkeys(choice_ids))  # a double click's duplicate is still one choice
-    unknown = [item for item in chosen if item not in known]
-    if unknown:
-        listed = ", ".join(str(item) for item in unknown)
-        raise validation_error({"choices": f"Not a choice of this exercise: {listed}."})
-    if not exercise.multiple and len(chosen) != 1:
-        raise validation_error({"choices": "This question takes exactly one answer."})
-    return chosen
+# --- answering, whatever the kind -------------------------------------------------------------------
+def submit_attempt(*, user: Any, exercise: Exercise, data: Any) -> Attempt:
+    """Answer ``exercise`` with the request body ``data`` (a JSON object or a form post).
+
+    Kinds graded at once (exercises/kinds/) come back graded; coding comes back queued."""
+    kind = exercise.kind_handler
+    answer = kind.read_answer(data)
+    if kind.queued:
+        return submit_code_attempt(user=user, exercise=exercise, code=answer)
+    if answer is None:
+        raise validation_error({kind.answer_field: f"Send your answer as '{kind.answer_field}'."})
+    return submit_answer(user=user, exercise=exercise, answer=answer)
 
 
 @transaction.atomic
-def submit_choice_attempt(*, user: Any, exercise: Exercise, choice_ids: Any) -> Attempt:
-    """Grade a multiple-choice answer at once: correct iff the chosen set is the correct set."""
-    if exercise.kind != Exercise.Kind.MULTIPLE_CHOICE:
+def submit_answer(*, user: Any, exercise: Exercise, answer: Any) -> Attempt:
+    """Grade an answer at once (every kind but coding) and record it."""
+    kind = exercise.kind_handler
+    if kind.queued:
         raise validation_error({"code": "This is a coding exercise: submit code."})
-    choices = list(exercise.choices.all())
-    chosen = _clean_choice_ids(exercise, choice_ids, {c.pk for c in choices})
-    correct_ids = {c.pk for c in choices if c.correct}
-    correct = set(chosen) == correct_ids
+    graded = kind.grade(exercise, answer)
     hints_used = _hints_used(user, exercise)
-    feedback = [{"choice": c.pk, "message": c.feedback_html} for c in choices if c.pk in chosen and c.feedback_html]
     attempt = Attempt.objects.create(
         user=user,
         exercise=exercise,
-        choice_ids=chosen,
+        choice_ids=graded.choice_ids,
+        code=graded.answer_text,
         status=Attempt.Status.GRADED,
-        correct=correct,
-        score=_score(exercise, correct=correct, hints_used=hints_used),
+        correct=graded.correct,
+        score=_score(exercise, correct=graded.correct, hints_used=hints_used, fraction=graded.fraction),
         hints_used=hints_used,
-        feedback=feedback,
+        feedback=graded.feedback,
         graded_at=timezone.now(),
     )
     enroll(user=user, course=exercise.course)
@@ -83,8 +81,9 @@ def submit_choice_attempt(*, user: Any, exercise: Exercise, choice_ids: Any) -> 
 @transaction.atomic
 def submit_code_attempt(*, user: Any, exercise: Exercise, code: Any) -> Attempt:
     """Queue code for grading; the ``sandbox`` queue grades it after this transaction commits."""
-    if exercise.kind != Exercise.Kind.CODING:
-        raise validation_error({"choices": "This is a multiple-choice exercise: submit choices."})
+    if not exercise.kind_handler.queued:
+        field = exercise.kind_handler.answer_field
+        raise validation_error({field: f"This exercise is answered with '{field}', not code."})
     if not isinstance(code, str):
         raise validation_error({"code": "Submit your code as text."})
     if len(code.encode("utf-8")) > settings.CODE_MAX_BYTES:
@@ -138,15 +137,14 @@ def requeue_attempt(*, attempt_id: int) -> None:
 
 
 @transaction.atomic
-def record_grading(*, attempt_id: int, checks: list[dict[str, Any]], result: grading.RunResult) -> Attempt | None:
-    """Store what the sandbox reported against ``checks`` (those the harness was built from)."""
+def record_grading(*, attempt_id: int, outcome: grading.Outcome, result: grading.RunResult) -> Attempt | None:
+    """Store the verdict judged outside the learner's process, with what their run printed."""
     # Lock the attempt only: attempts at the same exercise are graded side by side.
     attempt = (
         Attempt.objects.select_for_update(of=("self",)).select_related("exercise__course").filter(pk=attempt_id).first()
     )
     if attempt is None or attempt.is_final:
         return None
-    outcome = grading.interpret(result, checks)
     exercise = attempt.exercise
     attempt.status = outcome.status
     attempt.correct = outcome.correct
@@ -160,11 +158,29 @@ def record_grading(*, attempt_id: int, checks: list[dict[str, Any]], result: gra
     attempt.graded_at = timezone.now()
     attempt.save()
     if result.harness_error:
-        # The trusted harness itself broke: worth an operator's look, never the learner's.
-        logger.warning("harness error grading attempt %s: %s", attempt_id, result.harness_error[-2000:])
+        # The observer itself broke (or the learner's code broke it): worth an operator's look.
+        logger.warning("observer error grading attempt %s: %s", attempt_id, result.harness_error[-2000:])
     if outcome.status == Attempt.Status.GRADED:
         recompute_progress(user=attempt.user, course=exercise.course)
     return attempt
+
+
+def reference_for(*, exercise: Exercise) -> list[Any]:
+    """The reference observations of ``exercise``'s current solution and checks, computed in a
+    sandbox child that runs only the solution when the cached ones are missing or stale.
+
+    Raises grading.ReferenceProblem, SandboxUnavailable, SandboxRefused."""
+    key = grading.reference_key(exercise.solution_code, exercise.checks)
+    if exercise.reference_key == key and isinstance(exercise.reference_observations, list):
+        return exercise.reference_observations
+    observations = grading.compute_reference(exercise.solution_code, exercise.checks)
+    store_reference(exercise_id=exercise.pk, key=key, observations=observations)
+    return observations
+
+
+def store_reference(*, exercise_id: int, key: str, observations: list[Any]) -> None:
+    """Cache reference observations; a row whose solution changed meanwhile keeps its own."""
+    Exercise.objects.filter(pk=exercise_id).update(reference_observations=observations, reference_key=key)
 
 
 @transaction.atomic

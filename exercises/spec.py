@@ -16,21 +16,14 @@ import yaml
 
 from courseware.directives import DirectiveError
 from courseware.markdown import render_markdown
-from exercises import checklib
+from exercises import judging, observation
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
-KINDS = ("multiple_choice", "coding")
 SOLUTION_VISIBILITY = ("after_pass", "after_attempts", "always", "never")
 COMMON_KEYS = {"id", "kind", "title", "prompt", "points", "hints", "hint_cost", "explanation"}
-KIND_KEYS = {
-    "multiple_choice": {"multiple", "shuffle", "choices"},
-    "coding": {"starter", "solution", "checks", "solution_visible", "solution_after_attempts"},
-}
-CHOICE_KEYS = {"text", "correct", "feedback", "id"}
-CHECK_KEYS = {"name", "code", "hidden"}
+CHECK_KEYS = {"name", "observe", "expect", "close", "judge", "message", "hidden"}
 MAX_CODE_BYTES = 64 * 1024
 MAX_TEXT = 20_000
-DEFAULT_TITLES = {"multiple_choice": "Check your understanding", "coding": "Exercise"}
 
 
 @dataclass
@@ -44,12 +37,31 @@ class ChoiceSpec:
 
 @dataclass
 class CheckSpec:
+    """One check: what to observe in the learner's program, and how to judge it.
+
+    Judged against the reference solution's observation (the default), against ``expect`` (a
+    value stated in the check), or by ``judge`` (the author's predicate over both observations).
+    ``expect``, ``judge`` and ``message`` never enter the learner's process.
+    """
+
     name: str
-    code: str
-    hidden: bool
+    observe: str
+    hidden: bool = False
+    expect: dict[str, Any] | None = None  # {"value": observation-form JSON}, or None
+    close: dict[str, float] | None = None  # {"rel", "abs"} for numbers, or None (exact)
+    judge: str = ""
+    message: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "code": self.code, "hidden": self.hidden}
+        return {
+            "name": self.name,
+            "observe": self.observe,
+            "hidden": self.hidden,
+            "expect": self.expect,
+            "close": self.close,
+            "judge": self.judge,
+            "message": self.message,
+        }
 
 
 @dataclass
@@ -75,6 +87,13 @@ class ExerciseSpec:
     solution_visible: str = "after_pass"
     solution_after_attempts: int | None = None
     code_hash: str = ""
+    # predict the output
+    snippet: str = ""
+    snippet_html: str = ""
+    expected_output: str = ""
+    # Filled by verify: the reference solution's observations, cached on the row.
+    reference: list[Any] | None = None
+    reference_key: str = ""
     # Filled by sync, for render.
     exercise_id: int | None = None
     choice_ids: list[int] = field(default_factory=list)
@@ -84,6 +103,12 @@ class ExerciseSpec:
     def is_coding(self) -> bool:
         return self.kind == "coding"
 
+    @property
+    def kind_handler(self) -> Any:
+        from exercises import kinds
+
+        return kinds.get(self.kind)
+
 
 def code_hash(starter: str, solution: str, checks: list[CheckSpec]) -> str:
     """What verification depends on: the code, the checks and the check library itself."""
@@ -92,7 +117,7 @@ def code_hash(starter: str, solution: str, checks: list[CheckSpec]) -> str:
             "starter": starter,
             "solution": solution,
             "checks": [c.as_dict() for c in checks],
-            "library": checklib.library_fingerprint(),
+            "library": f"{observation.library_fingerprint()}-{judging.library_fingerprint()}",
         },
         sort_keys=True,
     )
@@ -218,18 +243,26 @@ def parse_exercise(body: str, course_slug: str) -> ExerciseSpec:
         raise DirectiveError("the body must be a YAML mapping with at least 'id', 'kind' and 'prompt'", 1)
     top = _Reader(root, data, "exercise", 1)
 
+    from exercises import kinds
+
     kind = data.get("kind")
-    if kind not in KINDS:
+    if kind not in kinds.KINDS:
         where = top.line("kind") if "kind" in data else 1
-        raise DirectiveError(f"'kind' must be one of {', '.join(KINDS)}" + ("" if kind else " (it is missing)"), where)
-    other = KINDS[1 - KINDS.index(kind)]
-    notes = {key: f"'{key}' is only for {other} exercises" for key in KIND_KEYS[other]}
-    top.unknown(COMMON_KEYS | KIND_KEYS[kind], notes)
+        raise DirectiveError(
+            f"'kind' must be one of {', '.join(kinds.KINDS)}" + ("" if kind else " (it is missing)"), where
+        )
+    handler = kinds.get(kind)
+    notes = {}
+    for other in kinds.KINDS.values():
+        for other_key in other.yaml_keys - handler.yaml_keys:
+            owners = [k.key for k in kinds.KINDS.values() if other_key in k.yaml_keys]
+            notes[other_key] = f"'{other_key}' is only for {' and '.join(owners)} exercises"
+    top.unknown(COMMON_KEYS | handler.yaml_keys, notes)
 
     key = top.text("id", required=True, limit=100)
     if not ID_RE.match(key):
         raise DirectiveError("'id' may hold lowercase letters, digits, single hyphens or underscores", top.line("id"))
-    title = top.text("title", required=False, default=DEFAULT_TITLES[kind], limit=200).strip()
+    title = top.text("title", required=False, default=handler.default_title, limit=200).strip()
     if not title:
         raise DirectiveError("'title' must not be empty", top.line("title"))
     prompt = top.text("prompt", required=True)
@@ -250,84 +283,12 @@ def parse_exercise(body: str, course_slug: str) -> ExerciseSpec:
             if not isinstance(hint, str) or not hint.strip():
                 raise DirectiveError("exercise: every hint must be non-empty text", _offset(node))
             spec.hints.append({"markdown": hint, "html": _html(hint)})
-    if kind == "multiple_choice":
-        _parse_choices(top, spec)
-    else:
-        _parse_coding(top, spec)
+    handler.parse(top, spec)
     return spec
 
 
-def _parse_choices(top: _Reader, spec: ExerciseSpec) -> None:
-    spec.multiple = top.boolean("multiple", False)
-    spec.shuffle = top.boolean("shuffle", True)
-    if "choices" not in top.data:
-        raise DirectiveError("exercise: 'choices' is required for a multiple_choice exercise", 1)
-    items, nodes = top.sequence("choices")
-    if len(items) < 2:
-        raise DirectiveError("exercise: a multiple_choice exercise needs at least 2 choices", top.line("choices"))
-    seen_keys: dict[str, int] = {}
-    seen_texts: dict[str, int] = {}
-    for position, (item, node) in enumerate(zip(items, nodes, strict=True), start=1):
-        what = f"choice {position}"
-        if not isinstance(item, dict):
-            raise DirectiveError(f"{what} must be a mapping with 'text' (and 'correct', 'feedback')", _offset(node))
-        choice = _Reader(node, item, what, _offset(node))
-        choice.unknown(CHOICE_KEYS)
-        text = choice.text("text", required=True)
-        key = choice.text("id", required=False, default=str(position), limit=100).strip()
-        if not key:
-            raise DirectiveError(f"{what}: 'id' must not be empty", choice.line("id"))
-        if key in seen_keys:
-            raise DirectiveError(f"{what}: id '{key}' is also used by choice {seen_keys[key]}", choice.line("id"))
-        normalised = " ".join(text.split()).lower()
-        if normalised in seen_texts:
-            raise DirectiveError(f"{what}: the same text as choice {seen_texts[normalised]}", choice.line("text"))
-        seen_keys[key] = seen_texts[normalised] = position
-        spec.choices.append(
-            ChoiceSpec(
-                key=key,
-                text=text,
-                text_html=_inline_html(text),
-                correct=choice.boolean("correct", False),
-                feedback_html=_html(choice.text("feedback", required=False)),
-            )
-        )
-    correct = sum(1 for c in spec.choices if c.correct)
-    if correct == 0:
-        raise DirectiveError("exercise: at least one choice must have 'correct: true'", top.line("choices"))
-    if correct > 1 and not spec.multiple:
-        raise DirectiveError(
-            f"exercise: {correct} choices are correct but a single-answer question has exactly one "
-            "(add 'multiple: true' if several are right)",
-            top.line("choices"),
-        )
-
-
-def _parse_coding(top: _Reader, spec: ExerciseSpec) -> None:
-    if "starter" not in top.data:
-        raise DirectiveError("exercise: 'starter' is required for a coding exercise (the code learners start from)", 1)
-    spec.starter = top.text("starter", required=False, limit=MAX_CODE_BYTES)
-    spec.solution = top.text("solution", required=True, limit=MAX_CODE_BYTES)
-    _compile(spec.solution, "solution", top.nodes["solution"][1])
-    if "checks" not in top.data:
-        raise DirectiveError("exercise: 'checks' is required for a coding exercise (at least one)", 1)
-    items, nodes = top.sequence("checks")
-    if not items:
-        raise DirectiveError("exercise: a coding exercise needs at least one check", top.line("checks"))
-    names: dict[str, int] = {}
-    for position, (item, node) in enumerate(zip(items, nodes, strict=True), start=1):
-        what = f"check {position}"
-        if not isinstance(item, dict):
-            raise DirectiveError(f"{what} must be a mapping with 'name' and 'code'", _offset(node))
-        check = _Reader(node, item, what, _offset(node))
-        check.unknown(CHECK_KEYS)
-        name = " ".join(check.text("name", required=True, limit=200).split())
-        if name in names:
-            raise DirectiveError(f"{what}: the name '{name}' is also used by check {names[name]}", check.line("name"))
-        names[name] = position
-        code = check.text("code", required=True, limit=MAX_CODE_BYTES)
-        _compile(code, f"check '{name}'", check.nodes["code"][1])
-        spec.checks.append(CheckSpec(name=name, code=code, hidden=check.boolean("hidden", False)))
+def parse_solution_visibility(top: _Reader, spec: ExerciseSpec) -> None:
+    """``solution_visible`` and ``solution_after_attempts``, for the kinds that have a solution."""
     visible = top.data.get("solution_visible", "after_pass")
     if visible not in SOLUTION_VISIBILITY:
         raise DirectiveError(
@@ -351,4 +312,79 @@ def _parse_coding(top: _Reader, spec: ExerciseSpec) -> None:
             "exercise: 'solution_after_attempts' only applies with solution_visible: after_attempts",
             top.key_line("solution_after_attempts"),
         )
-    spec.code_hash = code_hash(spec.starter, spec.solution, spec.checks)
+
+
+OLD_CHECK_NOTE = (
+    "'code' checks ran inside the learner's program, where its code could read and forge them; "
+    "write 'observe' (an expression evaluated in the learner's program) and judge it with 'expect', "
+    "'close' or 'judge' (see docs/content-format.md)"
+)
+
+
+def _parse_check(check: _Reader, names: dict[str, int], position: int) -> CheckSpec:
+    """One check of a coding exercise (docs/content-format.md, "Checks")."""
+    what = check.what
+    check.unknown(CHECK_KEYS, {"code": OLD_CHECK_NOTE})
+    name = " ".join(check.text("name", required=True, limit=200).split())
+    if name in names:
+        raise DirectiveError(f"{what}: the name '{name}' is also used by check {names[name]}", check.line("name"))
+    names[name] = position
+    observe = check.text("observe", required=True, limit=4_000).strip()
+    node = check.nodes["observe"][1]
+    try:
+        compile(observe, f"check '{name}'", "eval", dont_inherit=True)
+    except SyntaxError as exc:
+        raise DirectiveError(
+            f"check '{name}': 'observe' must be one Python expression: {exc.msg}", _content_offset(node)
+        ) from exc
+    except ValueError as exc:
+        raise DirectiveError(f"check '{name}': 'observe' is not valid Python: {exc}", _content_offset(node)) from exc
+    result = CheckSpec(name=name, observe=observe, hidden=check.boolean("hidden", False))
+    result.message = check.text("message", required=False, limit=500).strip()
+    if result.hidden and "{expected}" in result.message:
+        raise DirectiveError(
+            f"check '{name}': a hidden check's message must not show {{expected}}", check.line("message")
+        )
+    if "expect" in check.data and "judge" in check.data:
+        raise DirectiveError(f"check '{name}': use either 'expect' or 'judge', not both", check.key_line("judge"))
+    if "expect" in check.data:
+        try:
+            result.expect = {"value": observation.encode(check.data["expect"])}
+        except (observation.ObservationError, RecursionError) as exc:
+            raise DirectiveError(f"check '{name}': 'expect' cannot be compared: {exc}", check.line("expect")) from exc
+        if _has_tag(result.expect["value"], observation.OPAQUE):
+            raise DirectiveError(
+                f"check '{name}': 'expect' must be numbers, text, true/false, null, lists or mappings",
+                check.line("expect"),
+            )
+    if "close" in check.data:
+        if "judge" in check.data:
+            raise DirectiveError(f"check '{name}': 'close' does not apply to a 'judge'", check.key_line("close"))
+        result.close = _parse_close(check, name)
+    if "judge" in check.data:
+        result.judge = check.text("judge", required=True, limit=MAX_CODE_BYTES)
+        _compile(result.judge, f"check '{name}' judge", check.nodes["judge"][1])
+    return result
+
+
+def _parse_close(check: _Reader, name: str) -> dict[str, float]:
+    value = check.data["close"]
+    if value is True:
+        return {"rel": judging.DEFAULT_REL, "abs": judging.DEFAULT_ABS}
+    problem = f"check '{name}': 'close' must be true or a mapping with 'rel' and/or 'abs' (numbers, 0 or more)"
+    if not isinstance(value, dict) or not value or set(value) - {"rel", "abs"}:
+        raise DirectiveError(problem, check.line("close"))
+    tolerances = {"rel": 0.0 if "abs" in value and "rel" not in value else judging.DEFAULT_REL, "abs": 0.0}
+    for key, number in value.items():
+        if isinstance(number, bool) or not isinstance(number, (int, float)) or number < 0 or number != number:
+            raise DirectiveError(problem, check.line("close"))
+        tolerances[key] = float(number)
+    return tolerances
+
+
+def _has_tag(value: Any, tag: str) -> bool:
+    if isinstance(value, dict):
+        return tag in value or any(_has_tag(item, tag) for item in value.values())
+    if isinstance(value, list):
+        return any(_has_tag(item, tag) for item in value)
+    return False

@@ -13,6 +13,8 @@ from runs.sandbox_gateway import TASK_HARD_TIME_LIMIT, TASK_MAX_RETRIES, TASK_SO
 
 logger = logging.getLogger(__name__)
 
+OUTDATED_MESSAGE = "This exercise cannot be graded right now; its authors have been told. Please try again later."
+
 
 @shared_task(
     bind=True,
@@ -29,11 +31,17 @@ def grade_attempt(self: Task, attempt_id: int) -> Retry | None:
     if attempt is None:
         return None  # already final (a duplicate delivery) or deleted
     exercise = attempt.exercise
-    # The checks the harness is built from are the ones the output is read against, even if
-    # the course is re-imported meanwhile.
+    # The checks the observer is built from are the ones the verdict is judged by, even if the
+    # course is re-imported meanwhile.
     checks = list(exercise.checks)
+    if any("observe" not in check for check in checks):
+        logger.error("exercise %s has checks in the old format; import its course again", exercise.pk)
+        services.fail_grading(attempt_id=attempt_id, message=OUTDATED_MESSAGE)
+        return None
     try:
-        result = grading.run_against_checks(attempt.code, checks=checks, solution=exercise.solution_code)
+        reference = services.reference_for(exercise=exercise)
+        result = grading.observe_program(attempt.code, checks)
+        outcome = grading.judge(result, checks, reference)
     except grading.SandboxUnavailable as exc:
         # Returned, not dropped: in eager mode the retry runs only when the task returns it.
         return sandbox_gateway.retry_or_give_up(
@@ -49,6 +57,11 @@ def grade_attempt(self: Task, attempt_id: int) -> Retry | None:
         logger.error("sandbox refuses to grade attempt %s: %s", attempt_id, exc)
         services.fail_grading(attempt_id=attempt_id, message="Code cannot be graded on this server right now.")
         return None
+    except grading.ReferenceProblem as exc:
+        # The author's solution no longer runs (imported without verification): not the learner's fault.
+        logger.error("exercise %s cannot be graded: %s", exercise.pk, exc)
+        services.fail_grading(attempt_id=attempt_id, message=OUTDATED_MESSAGE)
+        return None
     except SoftTimeLimitExceeded:
         services.fail_grading(attempt_id=attempt_id, message="Grading took too long; please submit again.")
         return None
@@ -59,5 +72,5 @@ def grade_attempt(self: Task, attempt_id: int) -> Retry | None:
         # A bug on our side must still end the attempt, or the learner's page polls forever.
         services.fail_grading(attempt_id=attempt_id, message="An internal error stopped grading; please submit again.")
         raise
-    services.record_grading(attempt_id=attempt_id, checks=checks, result=result)
+    services.record_grading(attempt_id=attempt_id, outcome=outcome, result=result)
     return None

@@ -13,8 +13,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
-from rest_framework.exceptions import APIException, ValidationError
 
+from config.errors import DomainError
 from courseware import selectors as course_selectors
 from courseware.models import CourseProgress
 from exercises import selectors, services
@@ -38,12 +38,6 @@ def _next_page_url(user: Any, exercise: Exercise) -> tuple[str, str]:
     return reverse("courseware:course", kwargs={"course_slug": exercise.course.slug}), "back to the course"
 
 
-def _text_of(exc: APIException) -> str:
-    if isinstance(exc, ValidationError) and isinstance(exc.detail, dict):
-        return " ".join(str(m) for msgs in exc.detail.values() for m in (msgs if isinstance(msgs, list) else [msgs]))
-    return str(exc.detail)
-
-
 def _panel(
     request: HttpRequest,
     exercise: Exercise,
@@ -60,7 +54,7 @@ def _panel(
         return render(request, "exercises/_panel.html", context, status=status)
     # A coding exercise shows its latest attempt on every visit; an answer to a question only
     # right after answering (the form starts blank again).
-    state = selectors.learner_state(user, exercise, with_last=exercise.is_coding and result is None)
+    state = selectors.learner_state(user, exercise, with_last=exercise.kind_handler.queued and result is None)
     result = result or state.last
     allowed, reason = selectors.solution_access(user, exercise, state)
     context.update(
@@ -96,7 +90,7 @@ def _result_context(user: Any, exercise: Exercise, attempt: Attempt) -> dict[str
     ctx: dict[str, Any] = {"attempt": attempt, "pending": not attempt.is_final}
     if attempt.status == Attempt.Status.GRADED and attempt.correct:
         ctx["next_url"], ctx["next_label"] = _next_page_url(user, exercise)
-    if exercise.kind == Exercise.Kind.MULTIPLE_CHOICE:
+    if exercise.kind_handler.answer_field == "choices":
         texts = {c.pk: c.text_html for c in exercise.choices.all()}
         ctx["feedback"] = [
             {"choice_html": texts.get(item.get("choice")), "message": item.get("message", "")}
@@ -105,6 +99,10 @@ def _result_context(user: Any, exercise: Exercise, attempt: Attempt) -> dict[str
     else:
         ctx["messages"] = [item.get("message", "") for item in attempt.feedback if item.get("message")]
     ctx["score"] = f"{attempt.score:g}"
+    ctx["points"] = f"{exercise.points:g}"
+    ctx["verdict_right"] = exercise.kind_handler.verdict_right
+    ctx["verdict_wrong"] = exercise.kind_handler.verdict_wrong
+    ctx["partial"] = attempt.status == Attempt.Status.GRADED and not attempt.correct and attempt.score > 0
     ctx["deducted"] = attempt.correct and attempt.score < exercise.points
     return ctx
 
@@ -128,17 +126,17 @@ def submit(request: HttpRequest, exercise_id: int) -> HttpResponse:
         response = _panel(request, exercise, message=f"You are answering very quickly; try again in {wait} s.")
         response["Retry-After"] = str(wait)
         return response
+    kind = exercise.kind_handler
+    if kind.read_answer(request.POST) is None:
+        return _panel(
+            request,
+            exercise,
+            message="Choose an answer first." if kind.answer_field == "choices" else "Type your answer first.",
+        )
     try:
-        if exercise.is_coding:
-            attempt = services.submit_code_attempt(user=request.user, exercise=exercise, code=request.POST.get("code"))
-        else:
-            raw = request.POST.getlist("choices")
-            chosen = [int(v) if v.strip().isdigit() else v for v in raw] if raw else None
-            if chosen is None:
-                return _panel(request, exercise, message="Choose an answer first.")
-            attempt = services.submit_choice_attempt(user=request.user, exercise=exercise, choice_ids=chosen)
-    except APIException as exc:
-        return _panel(request, exercise, message=_text_of(exc))
+        attempt = services.submit_attempt(user=request.user, exercise=exercise, data=request.POST)
+    except DomainError as exc:
+        return _panel(request, exercise, message=exc.text)
     attempt.refresh_from_db()  # eager grading (tests, embedded runs) may have finished it already
     return _panel(request, exercise, result=attempt, update_progress=True)
 
@@ -159,8 +157,8 @@ def hint(request: HttpRequest, exercise_id: int) -> HttpResponse:
         return _panel(request, exercise, message="Log in to see hints.")
     try:
         services.reveal_hint(user=request.user, exercise=exercise)
-    except APIException as exc:
-        return render(request, "exercises/_message.html", {"message": _text_of(exc)})
+    except DomainError as exc:
+        return render(request, "exercises/_message.html", {"message": exc.text})
     state = selectors.learner_state(request.user, exercise)
     return render(request, "exercises/_hints.html", {"hints": _hints_context(exercise, state)})
 
@@ -172,6 +170,6 @@ def solution(request: HttpRequest, exercise_id: int) -> HttpResponse:
     allowed, reason = selectors.solution_access(request.user, exercise)
     context = {"exercise": exercise, "ex": f"ex-{exercise.pk}", "allowed": allowed, "reason": reason}
     if allowed:
-        context["correct_choices"] = [c.text_html for c in exercise.choices.all() if c.correct]
+        context.update(exercise.kind_handler.solution_context(exercise))
     # 200 even when refused: htmx shows the reason in place of the button.
     return render(request, "exercises/_solution.html", context)

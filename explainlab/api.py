@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -32,6 +32,17 @@ class JobCreateView(APIView):
 
 
 class JobDetailView(APIView):
-    @extend_schema(responses=JobSerializer)
-    def get(self, request: Request, job_id: int) -> Response:
-        return Response(selectors.job_payload(selectors.get_job(job_id)))
+    @extend_schema(
+        responses=JobSerializer,
+        parameters=[
+            OpenApiParameter(
+                "job_ref",
+                str,
+                OpenApiParameter.PATH,
+                description="The job's `key` (from its `url`); its integer `id` works for its creator only.",
+            )
+        ],
+        description="Anyone holding the job's link may read it; ids are not enumerable.",
+    )
+    def get(self, request: Request, job_ref: str) -> Response:
+        return Response(selectors.job_payload(selectors.get_job(job_ref, request.user)))

@@ -1,7 +1,13 @@
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
+
+
+def new_job_key() -> str:
+    return secrets.token_urlsafe(16)
 
 
 class Job(models.Model):
@@ -19,6 +25,9 @@ class Job(models.Model):
 
     FINAL = (Status.SUCCEEDED, Status.FAILED)
 
+    # The job's address in links and the API: unguessable, so results are shared only by
+    # handing the link on, never found by counting ids.
+    key = models.CharField(max_length=32, unique=True, default=new_job_key, editable=False)
     spec = models.JSONField()
     spec_hash = models.CharField(max_length=64, db_index=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)

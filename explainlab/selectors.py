@@ -8,9 +8,15 @@ from explainlab.models import Embed, Job
 from explainlab.storage import artifact_url
 
 
-def get_job(job_id: int) -> Job:
-    """Jobs hold no personal data (the spec and the model's explanation), so any id is readable."""
-    job = Job.objects.filter(pk=job_id).first()
+def get_job(reference: str, user: object = None) -> Job:
+    """A job by its unguessable key: whoever holds the link may read it (it holds no personal data).
+
+    An integer id still works for the job's own creator, so clients that kept ids keep
+    working; for anyone else an id is 404, so counting ids finds nothing.
+    """
+    job = Job.objects.filter(key=reference).first() if reference else None
+    if job is None and reference.isdigit() and getattr(user, "is_authenticated", False):
+        job = Job.objects.filter(pk=int(reference), created_by_id=user.pk).first()  # type: ignore[attr-defined]
     if job is None:
         raise Http404("No such job.")
     return job
@@ -29,6 +35,7 @@ def job_payload(job: Job, *, cached: bool = False) -> dict[str, Any]:
         }
     return {
         "id": job.pk,
+        "key": job.key,
         "status": job.status,
         "progress": job.progress,
         "stage": job.stage,
@@ -36,7 +43,7 @@ def job_payload(job: Job, *, cached: bool = False) -> dict[str, Any]:
         "spec": job.spec,
         "result": result,
         "error": job.error or None,
-        "url": reverse("api-explainlab-job", kwargs={"job_id": job.pk}),
+        "url": reverse("api-explainlab-job", kwargs={"job_ref": job.key}),
     }
 
 

@@ -15,7 +15,8 @@ class ResultSerializer(serializers.Serializer):
 
 
 class JobSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = serializers.IntegerField(help_text="The row's number; address the job by `key` or `url`.")
+    key = serializers.CharField(help_text="Unguessable; the job's address in `url` and in shared links.")
     status = serializers.ChoiceField(choices=["queued", "running", "succeeded", "failed"])
     progress = serializers.IntegerField(min_value=0, max_value=100)
     stage = serializers.CharField(allow_blank=True)

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from config.api import validation_error
+from config.errors import invalid as validation_error
 from explainlab import storage
 from explainlab.engine.spec import Spec, SpecError, validate_spec
 from explainlab.models import Job

@@ -7,6 +7,6 @@ app_name = "explainlab"
 urlpatterns = [
     path("lab/", views.lab, name="lab"),
     path("lab/jobs/", views.submit, name="submit"),
-    path("lab/jobs/<int:job_id>/", views.job_page, name="job"),
-    path("lab/jobs/<int:job_id>/panel/", views.job_panel, name="job_panel"),
+    path("lab/jobs/<str:job_ref>/", views.job_page, name="job"),
+    path("lab/jobs/<str:job_ref>/panel/", views.job_panel, name="job_panel"),
 ]

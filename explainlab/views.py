@@ -9,8 +9,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
-from rest_framework.exceptions import ValidationError
 
+from config.errors import InvalidInput
 from explainlab import selectors, services
 from explainlab.engine.catalog import catalog
 from explainlab.forms import spec_from_form
@@ -57,8 +57,8 @@ def submit(request: HttpRequest) -> HttpResponse:
     raw = spec_from_form(request.POST)
     try:
         spec = services.parse_spec(raw)
-    except ValidationError as exc:
-        fields = {name: [str(m) for m in messages] for name, messages in exc.detail.items()}  # type: ignore[union-attr]
+    except InvalidInput as exc:
+        fields = exc.fields
         if request.headers.get("HX-Request"):
             return render(request, "explainlab/_errors.html", {"errors": fields}, status=400)
         cat = catalog()
@@ -75,16 +75,16 @@ def submit(request: HttpRequest) -> HttpResponse:
             "explainlab/_job.html",
             {"job": selectors.job_payload(job, cached=reused), "lab_url": lab_url(job.spec)},
         )
-    return redirect("explainlab:job", job_id=job.pk)
+    return redirect("explainlab:job", job_ref=job.key)
 
 
-def job_panel(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = selectors.get_job(job_id)
+def job_panel(request: HttpRequest, job_ref: str) -> HttpResponse:
+    job = selectors.get_job(job_ref, request.user)
     return render(request, "explainlab/_job.html", {"job": selectors.job_payload(job), "lab_url": lab_url(job.spec)})
 
 
-def job_page(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = selectors.get_job(job_id)
+def job_page(request: HttpRequest, job_ref: str) -> HttpResponse:
+    job = selectors.get_job(job_ref, request.user)
     return render(
         request,
         "explainlab/job.html",

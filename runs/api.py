@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.http import FileResponse, Http404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, status
@@ -39,6 +40,26 @@ class RunCreateView(APIView):
         )
         url = request.build_absolute_uri(reverse("api-run-detail", args=[run.pk]))
         return Response({"id": run.pk, "status": run.status, "url": url}, status=status.HTTP_202_ACCEPTED)
+
+
+class RunFileView(APIView):
+    """A figure of the caller's own run, behind the run's unguessable folder name.
+
+    Session or Bearer token, like the API; anyone else (or a wrong folder) gets 404.
+    """
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(exclude=True)
+    def get(self, request: Request, run_id: int, key: str, filename: str) -> FileResponse:
+        _, name = selectors.get_run_file(request.user, run_id, key, filename)
+        try:
+            handle = services.private_storage().open(name, "rb")
+        except FileNotFoundError as exc:
+            raise Http404("No such file.") from exc
+        response = FileResponse(handle, content_type="image/png")
+        response["Cache-Control"] = "private, max-age=3600"
+        return response
 
 
 class RunDetailView(APIView):

@@ -8,11 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from runs.models import FINAL_STATUSES, Run
 from runs.sandbox_gateway import RUN_LIMITS
+from runs.selectors import figure_urls
 from sandbox.limits import format_bytes
 
 EXCERPT_CONTEXT = 2  # lines shown either side of the line an error points at
@@ -106,7 +106,7 @@ def panel_for_run(run: Run) -> Panel:
         error=run.error,
         error_line=run.error_line,
         kill_message=run.kill_message,
-        figures=[default_storage.url(name) for name in run.figures],
+        figures=figure_urls(run),
         duration_ms=run.duration_ms,
         run_id=run.pk,
         excerpt=_excerpt(run.code, run.error_line) if run.status in {"failed", "killed"} else [],

@@ -23,6 +23,26 @@ def get_run_for_user(user: object, run_id: int) -> Run:
     return run
 
 
+def figure_urls(run: Run) -> list[str]:
+    """Where the owner fetches the run's figures: a view that checks, under the run's secret folder."""
+    from django.urls import reverse
+
+    urls = []
+    for name in run.figures:
+        _, key, filename = name.rsplit("/", 2)
+        urls.append(reverse("runs:file", args=[run.pk, key, filename]))
+    return urls
+
+
+def get_run_file(user: object, run_id: int, key: str, filename: str) -> tuple[Run, str]:
+    """(run, storage name) of one of the caller's run files; 404 for anything else."""
+    run = get_run_for_user(user, run_id)
+    name = f"runs/{key}/{filename}"
+    if name not in run.figures:
+        raise Http404("No such file.")
+    return run, name
+
+
 def runnables_of_page(page: Page) -> QuerySet[Runnable]:
     return Runnable.objects.filter(page=page).order_by("index")
 

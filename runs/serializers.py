@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from django.core.files.storage import default_storage
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from runs.models import Run, RunStatus
+from runs.selectors import figure_urls
 
 
 class RunRequestSerializer(serializers.Serializer):
@@ -41,10 +41,15 @@ class RunSerializer(serializers.ModelSerializer):
         )  # fmt: skip
         read_only_fields = fields
 
-    @extend_schema_field(serializers.ListField(child=serializers.URLField(), help_text="PNG figures, in order."))
+    @extend_schema_field(
+        serializers.ListField(
+            child=serializers.URLField(),
+            help_text="PNG figures, in order; fetched with the same credentials (owner only).",
+        )
+    )
     def get_figures(self, run: Run) -> list[str]:
         request = self.context.get("request")
-        urls = [default_storage.url(name) for name in run.figures]
+        urls = figure_urls(run)
         return [request.build_absolute_uri(url) for url in urls] if request else urls
 
     def get_final(self, run: Run) -> bool:

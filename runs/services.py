@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 from datetime import timedelta
 from typing import Any
@@ -10,11 +11,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import Storage, default_storage, storages
 from django.db import transaction
 from django.utils import timezone
 
-from config.api import Conflict, PayloadTooLarge, validation_error
+from config.errors import Conflict, PayloadTooLarge
+from config.errors import invalid as validation_error
 from runs.models import FINAL_STATUSES, IN_FLIGHT_STATUSES, Run, Runnable, RunStatus
 from runs.sandbox_gateway import UNAVAILABLE_MESSAGE, RunResult
 
@@ -127,14 +129,26 @@ def requeue_run(run_id: int) -> None:
     Run.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(status=RunStatus.QUEUED)
 
 
-def save_figures(prefix: str, figures: list[bytes]) -> list[str]:
+def private_storage() -> Storage:
+    """Where files that belong to one learner live; never served without a check."""
+    return storages["private"]
+
+
+def files_key(run_id: int) -> str:
+    """The unguessable folder of a run's files: stable per run, so a redelivered task overwrites."""
+    message = f"run-files:{run_id}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()[:32]
+
+
+def save_figures(prefix: str, figures: list[bytes], storage: Storage | None = None) -> list[str]:
     """Store PNGs as ``<prefix>/figure-N.png`` (replacing older files of the same name)."""
+    storage = storage or default_storage
     names = []
     for number, png in enumerate(figures):
         name = f"{prefix}/figure-{number}.png"
         # Deleting first keeps the exact name: the storage would otherwise pick a new one.
-        default_storage.delete(name)
-        names.append(default_storage.save(name, ContentFile(png)))
+        storage.delete(name)
+        names.append(storage.save(name, ContentFile(png)))
     return names
 
 
@@ -157,7 +171,7 @@ def result_fields(result: RunResult) -> dict[str, Any]:
 
 def finish_run(run_id: int, result: RunResult) -> bool:
     """Record the sandbox's answer; False when the run was already final (a duplicate delivery)."""
-    names = save_figures(f"runs/{run_id}", result.figures) if result.figures else []
+    names = save_figures(f"runs/{files_key(run_id)}", result.figures, private_storage()) if result.figures else []
     fields = result_fields(result)
     if fields["status"] not in FINAL_STATUSES:
         fields["status"] = RunStatus.ERROR

@@ -11,8 +11,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
-from rest_framework.exceptions import APIException, ValidationError
 
+from config.api import status_for
+from config.errors import DomainError
 from runs import selectors, services
 from runs.presentation import panel_for_run
 from runs.throttling import RunsRateThrottle
@@ -88,19 +89,11 @@ def _create_for_user(request: HttpRequest) -> HttpResponse:
             page=request.POST.get("page"),
             runnable=request.POST.get("runnable"),
         )
-    except APIException as exc:
-        return _message(request, _text_of(exc), status=exc.status_code)
+    except DomainError as exc:
+        return _message(request, exc.text, status=status_for(exc))
     if _is_htmx(request):
         return render(request, "runs/_panel.html", {"panel": panel_for_run(run)}, status=201)
     return redirect("runs:detail", run_id=run.pk)
-
-
-def _text_of(exc: APIException) -> str:
-    if isinstance(exc, ValidationError) and isinstance(exc.detail, dict):
-        return " ".join(
-            str(msg) for msgs in exc.detail.values() for msg in (msgs if isinstance(msgs, list) else [msgs])
-        )
-    return str(exc.detail)
 
 
 @require_GET

@@ -17,7 +17,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import PayloadTooLarge, validation_error
+from config.errors import InvalidInput, PayloadTooLarge
+from config.errors import invalid as validation_error
 from courseware.authoring import selectors, services
 from courseware.authoring.bundles import BundleRejected, declared_too_large, export_course, max_upload_bytes
 from courseware.importer import ImportFailed
@@ -102,7 +103,7 @@ class BundleImportView(APIView):
         return Response(body, status=status.HTTP_201_CREATED if summary.created else status.HTTP_200_OK)
 
 
-def _bundle_error(problems: list[str], message: str) -> exceptions.ValidationError:
+def _bundle_error(problems: list[str], message: str) -> InvalidInput:
     return validation_error({"bundle": problems}, message=message)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import yaml
 from django import forms
 
 from courseware.authoring.services import AuthoringError
@@ -93,8 +94,20 @@ class BundleUploadForm(forms.Form):
 # --- the exercise editor --------------------------------------------------------------------------
 
 
+def kind_choices() -> list[tuple[str, str]]:
+    from exercises import kinds
+
+    return kinds.choices()
+
+
+def _kind_only_keys() -> frozenset[str]:
+    from exercises import kinds
+
+    return frozenset().union(*(kind.yaml_keys for kind in kinds.KINDS.values()))
+
+
 class ExerciseForm(forms.Form):
-    kind = forms.ChoiceField(choices=[("multiple_choice", "Multiple choice"), ("coding", "Coding")])
+    kind = forms.ChoiceField(choices=kind_choices)
     id = forms.RegexField(
         regex=r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$",
         max_length=100,
@@ -120,7 +133,19 @@ class ExerciseForm(forms.Form):
     solution = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 6, "data-editor": "python", "aria-label": "Solution"}),
-        help_text="The reference solution; checks see its variables as ref.<name>.",
+        help_text="The reference solution. It runs alone in its own sandbox; checks compare what they observe in it with the learner's.",
+    )
+    # predict the output
+    snippet = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "data-editor": "python", "aria-label": "Snippet"}),
+        help_text="The code learners read. It runs in the sandbox when saved; what it prints is the answer.",
+    )
+    answer = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+        label="Expected output (optional)",
+        help_text="Leave empty to take what the snippet prints; if given, saving checks that it matches.",
     )
     hint_cost = forms.FloatField(min_value=0, initial=0, required=False, label="Points deducted per hint")
     solution_visible = forms.ChoiceField(
@@ -144,11 +169,43 @@ class ChoiceForm(forms.Form):
 
 
 class CheckForm(forms.Form):
+    """One check: an expression observed in the learner's program, and how it is judged."""
+
     name = forms.CharField(required=False, max_length=200)
-    code = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3, "data-editor": "python", "aria-label": "Check code"})
+    observe = forms.CharField(
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 1, "data-editor": "python", "aria-label": "Observe"}),
+        help_text='One Python expression, evaluated in the learner\'s program, e.g. params(model, "C") or shape(X).',
     )
-    hidden = forms.BooleanField(required=False, help_text="Learners see only its name and whether it passed.")
+    expect = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 1, "aria-label": "Expected value (YAML)"}),
+        help_text="A value in YAML (3, [5, 20], {max_depth: 2}). Empty: compare with the solution's observation.",
+    )
+    close_rel = forms.FloatField(required=False, min_value=0, label="Relative tolerance")
+    close_abs = forms.FloatField(required=False, min_value=0, label="Absolute tolerance")
+    judge = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "data-editor": "python", "aria-label": "Judge (Python)"}),
+        help_text='Optional predicate over observed and reference, e.g. expect(observed > 0.9, "...").',
+    )
+    message = forms.CharField(required=False, max_length=500, help_text="Shown when the check fails.")
+    hidden = forms.BooleanField(
+        required=False, help_text="Learners see only its name, pass/fail and your message, never the expected value."
+    )
+
+    def clean_expect(self) -> Any:
+        text = self.cleaned_data.get("expect", "")
+        if not text.strip():
+            return _NO_EXPECTATION
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise forms.ValidationError(f"Not valid YAML: {getattr(exc, 'problem', None) or exc}") from exc
+
+
+_NO_EXPECTATION = object()
 
 
 class HintForm(forms.Form):
@@ -203,11 +260,7 @@ class ExerciseEditor:
             for c in data.get("choices") or []
             if isinstance(c, dict)
         ]
-        checks = [
-            {"name": c.get("name", ""), "code": c.get("code", ""), "hidden": bool(c.get("hidden"))}
-            for c in data.get("checks") or []
-            if isinstance(c, dict)
-        ]
+        checks = [_check_initial(c) for c in data.get("checks") or [] if isinstance(c, dict)]
         hints = [{"text": h} for h in data.get("hints") or [] if isinstance(h, str)]
         return {"form": form, "choices": choices, "checks": checks, "hints": hints}
 
@@ -219,7 +272,7 @@ class ExerciseEditor:
         cleaned = getattr(self.form, "cleaned_data", {})
         out = dict(self.original)
         kind = cleaned.get("kind") or out.get("kind") or "multiple_choice"
-        for key in ("multiple", "shuffle", "choices") if kind == "coding" else ("starter", "solution", "checks"):
+        for key in _kind_only_keys():
             out.pop(key, None)
         for key in ("solution_visible", "solution_after_attempts", "explanation", "hints", "hint_cost"):
             out.pop(key, None)
@@ -236,10 +289,8 @@ class ExerciseEditor:
             out["hints"] = hints
         if cleaned.get("hint_cost"):
             out["hint_cost"] = cleaned["hint_cost"]
-        if kind == "multiple_choice":
-            out.pop("multiple", None)
-            out.pop("shuffle", None)
-            if cleaned.get("multiple"):
+        if kind in ("multiple_choice", "multi_select"):
+            if cleaned.get("multiple") and kind == "multiple_choice":
                 out["multiple"] = True
             if not cleaned.get("shuffle", True):
                 out["shuffle"] = False
@@ -257,25 +308,66 @@ class ExerciseEditor:
                     choice["id"] = row["key"].strip()
                 choices.append(choice)
             out["choices"] = choices
+        elif kind == "predict_output":
+            out["snippet"] = _code(cleaned.get("snippet", ""))
+            if cleaned.get("answer", "").strip():
+                out["answer"] = _code(cleaned["answer"])
+            self._solution_visibility(cleaned, out)
         else:
             out["starter"] = _code(cleaned.get("starter", ""))
             out["solution"] = _code(cleaned.get("solution", ""))
             checks = []
             for check_form in self.checks:
                 row = check_form.cleaned_data
-                if not (row.get("name", "").strip() or row.get("code", "").strip()):
+                if not (row.get("name", "").strip() or row.get("observe", "").strip()):
                     continue
-                check: dict[str, Any] = {"name": row.get("name", "").strip(), "code": _code(row.get("code", ""))}
-                if row.get("hidden"):
-                    check["hidden"] = True
-                checks.append(check)
+                checks.append(_check_data(row))
             out["checks"] = checks
-            visible = cleaned.get("solution_visible") or "after_pass"
-            if visible != "after_pass":
-                out["solution_visible"] = visible
-            if visible == "after_attempts":
-                out["solution_after_attempts"] = cleaned.get("solution_after_attempts") or 3
+            self._solution_visibility(cleaned, out)
         return out
+
+    @staticmethod
+    def _solution_visibility(cleaned: dict[str, Any], out: dict[str, Any]) -> None:
+        visible = cleaned.get("solution_visible") or "after_pass"
+        if visible != "after_pass":
+            out["solution_visible"] = visible
+        if visible == "after_attempts":
+            out["solution_after_attempts"] = cleaned.get("solution_after_attempts") or 3
+
+
+def _check_initial(check: dict[str, Any]) -> dict[str, Any]:
+    close: dict[str, Any] = check["close"] if isinstance(check.get("close"), dict) else {}
+    expect = ""
+    if "expect" in check:
+        expect = yaml.safe_dump(check["expect"], default_flow_style=True, allow_unicode=True, sort_keys=False)
+        expect = expect.strip().removesuffix("...").strip()
+    return {
+        "name": check.get("name", ""),
+        "observe": check.get("observe", ""),
+        "expect": expect,
+        "close_rel": close.get("rel") if check.get("close") is not True else 1e-6,
+        "close_abs": close.get("abs"),
+        "judge": check.get("judge", ""),
+        "message": check.get("message", ""),
+        "hidden": bool(check.get("hidden")),
+    }
+
+
+def _check_data(row: dict[str, Any]) -> dict[str, Any]:
+    """One check's YAML data, in the order docs/content-format.md writes it."""
+    check: dict[str, Any] = {"name": row.get("name", "").strip(), "observe": _text(row.get("observe", ""))}
+    if row.get("expect", _NO_EXPECTATION) is not _NO_EXPECTATION:
+        check["expect"] = row["expect"]
+    tolerance = {key: row[f"close_{key}"] for key in ("rel", "abs") if row.get(f"close_{key}") is not None}
+    if tolerance:
+        check["close"] = tolerance
+    if row.get("judge", "").strip():
+        check["judge"] = _code(row["judge"])
+    if row.get("message", "").strip():
+        check["message"] = " ".join(row["message"].split())
+    if row.get("hidden"):
+        check["hidden"] = True
+    return check
 
 
 def _text(value: str) -> str:

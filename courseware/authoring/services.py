@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Max, QuerySet
 from django.utils.text import slugify
 
+from config.errors import InvalidInput
 from courseware import importer, search
 from courseware.authoring import selectors
 from courseware.authoring.bundles import read_bundle
@@ -33,12 +34,11 @@ MAX_POSITION = 999  # file names carry at most three digits (01-…, 999-…)
 LANGUAGE_HELP = "a language tag such as 'en' or 'de-CH'"
 
 
-class AuthoringError(Exception):
+class AuthoringError(InvalidInput):
     """Invalid input, naming the field(s) it concerns."""
 
     def __init__(self, fields: dict[str, list[str]]) -> None:
-        self.fields = fields
-        super().__init__("; ".join(f"{name}: {msgs[0]}" for name, msgs in fields.items() if msgs))
+        super().__init__(fields=fields)
 
 
 class CourseTaken(Exception):

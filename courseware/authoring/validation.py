@@ -149,7 +149,7 @@ def _placeholder(name: str, body: str, line: int, data: Any, problem: str | None
     if problem:
         parts.append(format_html('<p class="directive-problem" role="alert">{}</p>', problem))
     if name == "exercise" and data is not None:
-        kind = "coding exercise" if _attr(data, "kind") == "coding" else "multiple choice"
+        kind = data.kind_handler.meta_label(data) if hasattr(data, "kind_handler") else "exercise"
         parts.append(format_html('<p class="meta">{} · {} point(s)</p>', kind, _attr(data, "points", 1)))
         # prompt_html and text_html were rendered and sanitized by the Markdown pipeline.
         parts.append(mark_safe(str(_attr(data, "prompt_html", ""))))  # noqa: S308

@@ -92,7 +92,7 @@ function syncKind(form) {
   const select = form.querySelector('select[name="kind"]');
   if (!select) return;
   form.querySelectorAll("fieldset[data-kind]").forEach((fieldset) => {
-    fieldset.hidden = fieldset.dataset.kind !== select.value;
+    fieldset.hidden = !fieldset.dataset.kind.split(" ").includes(select.value);
   });
 }
 

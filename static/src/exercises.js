@@ -29,3 +29,27 @@ document.addEventListener("htmx:afterSwap", (event) => {
     verdict.focus({ preventScroll: false });
   }
 });
+
+// Anonymous readers get the page without a CSRF token, so an answer they submit could only fail.
+// The panel says they must log in (data-login-required); instead of posting, say it again next
+// to the button, with the link, and keep what they typed or chose.
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const form = event.detail && event.detail.elt;
+  if (!form || form.tagName !== "FORM" || !form.classList.contains("exercise-form")) return;
+  const widget = form.closest(".exercise");
+  const login = widget && widget.querySelector("[data-login-required]");
+  if (!login) return;
+  event.preventDefault();
+  let note = form.querySelector(".exercise-login-needed");
+  if (!note) {
+    note = document.createElement("p");
+    note.className = "exercise-message exercise-login-needed";
+    note.setAttribute("role", "alert");
+    const link = document.createElement("a");
+    link.href = login.dataset.loginUrl;
+    link.textContent = "Log in";
+    note.append(link, " to check your answer; what you wrote stays here.");
+    form.append(note);
+  }
+  note.querySelector("a").focus();
+});

@@ -26,3 +26,9 @@ def test_an_error_outside_the_error_shape_fails():
 def test_an_undocumented_path_fails():
     with pytest.raises(AssertionError):
         check_response("GET", "/api/v1/nowhere/", fake(200, {}))
+
+
+def test_an_undocumented_error_status_fails():
+    error = {"error": {"code": "conflict", "message": "No.", "fields": {}}}
+    with pytest.raises(AssertionError):
+        check_response("GET", "/api/v1/courses/", fake(409, error))

@@ -34,9 +34,10 @@ solution: |
   total = sum(numbers)
 checks:
   - name: total is the sum
-    code: expect_equal(total, ref.total)
+    observe: total
   - name: total is an int
-    code: expect(isinstance(total, int))
+    observe: type_name(total)
+    expect: int
 ```
 """
 

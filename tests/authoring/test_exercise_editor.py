@@ -65,9 +65,12 @@ def coding_post(**overrides) -> dict:
         **management("choices", 0),
         **management("checks", 2),
         "checks-0-name": "total is the sum",
-        "checks-0-code": "expect_equal(total, ref.total, 'Not the sum.')",
+        "checks-0-observe": "total",
+        "checks-0-message": "Not the sum.",
         "checks-1-name": "total is an int",
-        "checks-1-code": "expect(isinstance(total, int), 'Use sum().')",
+        "checks-1-observe": "type_name(total)",
+        "checks-1-expect": "int",
+        "checks-1-message": "Use sum().",
         "checks-1-hidden": "on",
         **management("hints", 1),
         "hints-0-text": "There is a built-in for this.",
@@ -80,7 +83,7 @@ def coding_post(**overrides) -> dict:
 def test_the_new_exercise_form_has_room_for_choices_checks_and_hints(instructor_client, quiz_course):
     page = Page.objects.get(slug="trees")
     body = instructor_client.get(new_url(page)).content.decode()
-    assert 'name="choices-3-text"' in body and 'name="checks-1-code"' in body and 'name="hints-1-text"' in body
+    assert 'name="choices-3-text"' in body and 'name="checks-1-observe"' in body and 'name="hints-1-text"' in body
     assert 'data-editor="python"' in body and "dist/editor.js" in body
 
 
@@ -204,7 +207,8 @@ def test_page_editor_buttons_lead_to_the_exercise_editor(instructor_client, quiz
     [
         {"id": "a", "kind": "coding", "prompt": "Use `x`: it's \"quoted\" # not a comment\n",
          "starter": "s = '''\n```\n'''\nx = ...\n", "solution": "def f():\n\treturn 1\nx = f()  # tab above\n",
-         "checks": [{"name": "x: is one", "code": "expect_equal(x, 1)\n", "hidden": True}]},
+         "checks": [{"name": "x: is one", "observe": "x", "expect": 1, "close": {"rel": 0.001},
+                     "judge": "expect(observed == 1, 'one')\n", "message": "{observed} is not one", "hidden": True}]},
         {"id": "b", "kind": "multiple_choice", "prompt": "yes", "choices": [{"text": "no", "correct": True},
                                                                              {"text": "- dash", "feedback": "@at"}]},
         {"id": "c", "kind": "multiple_choice", "prompt": "trailing spaces   \nhere  \n", "choices": []},
@@ -251,7 +255,13 @@ def test_saving_a_coding_exercise_verifies_it_first(instructor_client, quiz_cour
     exercise = Exercise.objects.get(key="sum-list")
     assert exercise.kind == "coding" and exercise.checks[1] == {
         "name": "total is an int",
-        "code": "expect(isinstance(total, int), 'Use sum().')\n",
+        "observe": "type_name(total)",
+        "expect": {"value": "int"},
+        "close": None,
+        "judge": "",
+        "message": "Use sum().",
         "hidden": True,
     }
+    # The solution's observations were computed when it was saved, outside any learner's run.
+    assert exercise.reference_observations == [6, "int"] and exercise.reference_key
     assert exercise.verified_hash

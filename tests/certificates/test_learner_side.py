@@ -8,7 +8,7 @@ import pytest
 from django.template import engines
 from django.test import Client
 
-from certificates import credentials
+from certificates import credentials, signing
 from certificates.models import Certificate
 from courseware.models import Course
 from tests.certificates.helpers import decode_qr, fetch, site_path
@@ -90,8 +90,8 @@ def test_a_learner_without_a_display_name_is_asked_once_for_it(
     assert decode_qr(fetch(client, renamed["png_url"])) == [issued["verify_url"]]
     assert client.get(site_path(old_png)).status_code == 404
     credential = json.loads(client.get(site_path(renamed["credential_url"])).content)
-    jwk = client.get("/.well-known/glassbook-certificate-key.json").json()
-    assert credential["credentialSubject"]["name"] == "Nora Nameless" and credentials.verify(credential, jwk).ok
+    keys = signing.keys_from_did_document(client.get("/.well-known/did.json").json())
+    assert credential["credentialSubject"]["name"] == "Nora Nameless" and credentials.verify(credential, keys).ok
     assert "Nora Nameless" in client.get(site_path(issued["verify_url"])).content.decode()
 
     # Once chosen, the name is fixed.

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import collections
+import hashlib
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 
-from certificates import codes
+from certificates import codes, signing
 from tests.certificates.helpers import site_path
 
 pytestmark = pytest.mark.django_db
@@ -95,3 +98,23 @@ def test_the_verification_page_query_count_is_pinned(client, certificate, django
     client.get(site_path(certificate["verify_url"]))
     with django_assert_max_num_queries(2):  # the certificate, and its course for the link
         client.get(site_path(certificate["verify_url"]))
+
+
+def test_the_page_tells_how_to_check_with_standard_tools(client, certificate):
+    did_document = client.get("/.well-known/did.json").json()
+    multibase = did_document["verificationMethod"][0]["publicKeyMultibase"]
+    body = client.get(site_path(certificate["verify_url"])).content.decode()
+    # the fingerprint is SHA-256 of the raw key the DID document publishes, in groups of four
+    raw = signing.public_key_from_multibase(multibase).public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+    digest = hashlib.sha256(raw).hexdigest().upper()
+    assert ":".join(digest[i : i + 4] for i in range(0, 64, 4)) in body
+    assert "did:web:glassbook.example" in body and "https://glassbook.example/.well-known/did.json" in body
+    assert "eddsa-rdfc-2022" in body and "https://glassbook.example/credentials/status/0" in body
+    assert "Download for a wallet" in body and "?format=vc" in body
+    link = re.search(r'href="(https://www\.linkedin\.com/profile/add\?[^"]+)"', body)
+    assert link, "no add-to-LinkedIn link"
+    query = parse_qs(urlsplit(link.group(1).replace("&amp;", "&")).query)
+    assert query["name"] == ["A Tiny Course"] and query["certId"] == [certificate["code"]]
+    assert query["certUrl"] == [certificate["verify_url"]] and query["organizationName"] == ["Glassbook"]

@@ -21,7 +21,7 @@ def test_a_learner_runs_a_shap_job_and_sees_the_plot(browser_page, browser_login
     page.get_by_role("button", name="Explain").click()
     figure = page.locator("#lab-result .lab-figure img")
     figure.wait_for(state="visible", timeout=60_000)
-    page.wait_for_function("document.querySelector('#lab-result .lab-figure img').naturalWidth > 300")
+    page.wait_for_function("() => document.querySelector('#lab-result .lab-figure img')?.naturalWidth > 300")
     metrics = page.locator("#lab-result .lab-metrics").inner_text()
     assert "accuracy" in metrics and "roc_auc" in metrics
     page.screenshot(path=str(tmp_path / "lab-shap.png"), full_page=True)

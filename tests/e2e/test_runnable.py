@@ -60,7 +60,7 @@ def test_edit_run_and_see_output_and_figure(course, browser_page, browser_login,
     expect(panel.locator(".run-stdout")).to_have_text("edited in the browser 42\n")
     image = panel.locator(".run-figures img")
     expect(image).to_have_count(1)
-    expect(image).to_have_attribute("src", re.compile(r"/media/.+/runs/\d+/figure-0\.png$"))
+    expect(image).to_have_attribute("src", re.compile(r"/runs/\d+/files/[0-9a-f]{32}/figure-0\.png$"))
     assert page.evaluate("img => img.complete && img.naturalWidth > 0", image.element_handle())
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=SCREENSHOT, full_page=True)

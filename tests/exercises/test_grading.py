@@ -21,7 +21,6 @@ data = load_iris()
 tree = DecisionTreeClassifier(max_depth=2, random_state=0).fit(data.data, data.target)
 top_feature = data.feature_names[tree.feature_importances_.argmax()]
 """
-HIDDEN_CHECK_CODE = "str(ref.top_feature)"
 
 
 def graded(learner_api, response) -> dict:
@@ -53,10 +52,18 @@ def test_wrong_code_fails_with_messages_for_visible_checks_only(learner_api, exe
     assert body["status"] == "graded" and body["correct"] is False and body["score"] == 0
     fitted, depth, hidden = body["checks"]
     assert fitted == {"name": "tree is a fitted decision tree", "passed": True, "message": "", "hidden": False}
-    assert depth["passed"] is False and depth["message"] == "Expected max_depth=2, got max_depth=1."
-    assert hidden == {"name": "the most important feature", "passed": False, "message": "", "hidden": True}
-    raw = json.dumps(body)
-    assert HIDDEN_CHECK_CODE not in raw and "largest importance" not in raw
+    assert depth["passed"] is False and depth["message"] == "`max_depth`: expected 2, got 1."
+    # A hidden check says only what its author wrote, never the expected value.
+    assert hidden == {
+        "name": "the most important feature",
+        "passed": False,
+        "message": "That is not the feature with the largest importance.",
+        "hidden": True,
+    }
+    coding = Attempt.objects.get(pk=body["id"]).exercise
+    expected = coding.reference_observations[2]
+    assert isinstance(expected, str) and expected != "sepal length (cm)"
+    assert expected not in json.dumps(body)
 
 
 def test_failing_hidden_check_means_not_correct(learner_api, exercises, submit_code):
@@ -90,8 +97,8 @@ def test_code_that_raises_fails_every_check_and_shows_the_error(learner_api, exe
 def test_the_solutions_output_never_reaches_the_learner(
     learner_api, exercises, submit_code, exercise_course_dir, import_dir
 ):
-    # The reference solution runs in the same sandbox run as the learner's code; what it prints
-    # would give the answer away.
+    # The reference solution runs in a sandbox child of its own and what it prints is never kept;
+    # it must not reach the learner's attempt by any path.
     path = exercise_course_dir / "01-basics" / "02-coding.md"
     path.write_text(
         path.read_text().replace("argmax()]\nchecks:", "argmax()]\n  print('ANSWER', top_feature)\nchecks:")

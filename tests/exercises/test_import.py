@@ -42,8 +42,7 @@ solution: |
   x = 2
 checks:
   - name: x is two
-    code: |
-      expect_equal(x, 2)
+    observe: x
 """
 
 
@@ -54,7 +53,11 @@ BAD_BLOCKS = {
     "unknown key": (MC_OK + "colour: blue\n", 14, "unknown key 'colour'"),
     "key of the other kind": (MC_OK + "starter: x = 1\n", 14, "'starter' is only for coding exercises"),
     "duplicate key": (MC_OK + "prompt: again\n", 14, "duplicate key 'prompt'"),
-    "missing kind": ("id: q\nprompt: Pick.\n", 7, "'kind' must be one of multiple_choice, coding"),
+    "missing kind": (
+        "id: q\nprompt: Pick.\n",
+        7,
+        "'kind' must be one of multiple_choice, multi_select, coding, predict_output",
+    ),
     "unknown kind": ("id: q\nkind: essay\nprompt: Write.\n", 8, "'kind' must be one of"),
     "missing id": (
         "kind: multiple_choice\nprompt: P\nchoices:\n  - text: A\n    correct: true\n  - text: B\n",
@@ -101,28 +104,54 @@ BAD_BLOCKS = {
     ),
     "no checks": (CODING_OK.split("checks:")[0] + "checks: []\n", 14, "at least one check"),
     "check without name": (
-        CODING_OK.replace("  - name: x is two\n    code: |", "  - code: |"),
+        CODING_OK.replace("  - name: x is two\n    observe: x", "  - observe: x"),
         15,
         "check 1: 'name' is required",
     ),
-    "check does not compile": (
-        CODING_OK.replace("expect_equal(x, 2)", "expect_equal(x, 2"),
-        17,
-        "check 'x is two' is not valid Python",
+    "check without observe": (
+        CODING_OK.replace("    observe: x\n", ""),
+        15,
+        "check 1: 'observe' is required",
     ),
-    "hidden not a bool": (CODING_OK + "    hidden: perhaps\n", 18, "'hidden' must be true or false"),
-    "bad solution_visible": (CODING_OK + "solution_visible: tomorrow\n", 18, "'solution_visible' must be one of"),
+    "observe is a statement": (
+        CODING_OK.replace("    observe: x\n", "    observe: y = x\n"),
+        16,
+        "'observe' must be one Python expression",
+    ),
+    "old check code": (
+        CODING_OK.replace("    observe: x\n", "    code: |\n      expect_equal(x, 2)\n"),
+        16,
+        "check 1: 'code' checks ran inside the learner's program",
+    ),
+    "judge does not compile": (
+        CODING_OK + "    judge: |\n      expect(observed == 2\n",
+        18,
+        "check 'x is two' judge is not valid Python",
+    ),
+    "expect and judge": (
+        CODING_OK + "    expect: 2\n    judge: expect(observed == 2, 'no')\n",
+        18,
+        "use either 'expect' or 'judge'",
+    ),
+    "close not a tolerance": (CODING_OK + "    close: 1e-3\n", 17, "'close' must be true or a mapping"),
+    "hidden message shows the expected value": (
+        CODING_OK + "    hidden: true\n    message: 'It should be {expected}.'\n",
+        18,
+        "a hidden check's message must not show {expected}",
+    ),
+    "hidden not a bool": (CODING_OK + "    hidden: perhaps\n", 17, "'hidden' must be true or false"),
+    "bad solution_visible": (CODING_OK + "solution_visible: tomorrow\n", 17, "'solution_visible' must be one of"),
     "after_attempts without a count": (
         CODING_OK + "solution_visible: after_attempts\n",
-        18,
+        17,
         "'solution_after_attempts' must be a whole number",
     ),
     "count without after_attempts": (
         CODING_OK + "solution_after_attempts: 3\n",
-        18,
+        17,
         "only applies with solution_visible: after_attempts",
     ),
-    "hint_cost negative": (CODING_OK + "hint_cost: -1\n", 18, "'hint_cost' must be a number, 0 or more"),
+    "hint_cost negative": (CODING_OK + "hint_cost: -1\n", 17, "'hint_cost' must be a number, 0 or more"),
 }
 
 
@@ -167,7 +196,7 @@ def test_solution_failing_a_check_fails_the_import_and_changes_nothing(exercise_
     path.write_text(path.read_text().replace("max_depth=2, random_state=0)", "max_depth=4, random_state=0)"))
     errors = failing_import(exercise_course_dir)
     assert (
-        f"{CODING_PAGE}:6: {{exercise}}: solution fails check 'the tree is depth-limited': Expected max_depth=2"
+        f"{CODING_PAGE}:6: {{exercise}}: solution fails check 'the tree is depth-limited': `max_depth`: expected 2, got 4."
         in errors
     )
     assert Exercise.objects.get(key="tree-top-feature").solution_code == before
@@ -175,7 +204,11 @@ def test_solution_failing_a_check_fails_the_import_and_changes_nothing(exercise_
 
 def test_failing_hidden_check_is_reported_to_the_author_with_its_message(exercise_course_dir, sandbox_server):
     path = exercise_course_dir / CODING_PAGE
-    path.write_text(path.read_text().replace("str(ref.top_feature)", "'sepal width (cm)'"))
+    path.write_text(
+        path.read_text().replace(
+            "observe: str(top_feature)\n", "observe: str(top_feature)\n    expect: sepal width (cm)\n"
+        )
+    )
     errors = failing_import(exercise_course_dir)
     assert (
         f"{CODING_PAGE}:6: {{exercise}}: solution fails check 'the most important feature': "
@@ -219,9 +252,7 @@ def test_unchanged_exercise_is_not_run_again_but_a_changed_one_is(
     monkeypatch.setenv("GLASSBOOK_SANDBOX_SOCKET", str(tmp_path / "nobody-listens.sock"))
     assert "Updated 'exercise-course'" in run_import(exercise_course_dir)
     path = exercise_course_dir / CODING_PAGE
-    path.write_text(
-        path.read_text().replace("expect_params(tree, max_depth=2)", "expect_params(tree, max_depth=2, random_state=0)")
-    )
+    path.write_text(path.read_text().replace('params(tree, "max_depth")', 'params(tree, "max_depth", "random_state")'))
     errors = failing_import(exercise_course_dir)
     assert "the sandbox server is not reachable" in errors
 
@@ -274,7 +305,7 @@ def test_stored_page_html_holds_no_answers(exercise_course):
         assert "husky and wolf classifier was caught" not in html  # the right choice's feedback
         assert "debugging tool" not in html  # the explanation
         assert "feature_importances_.argmax()" not in html  # the solution
-        assert "ref.top_feature" not in html and "expect_params" not in html  # the checks
+        assert 'params(tree, "max_depth")' not in html and "largest importance" not in html  # the checks
     coding = Page.objects.get(slug="coding").html
     assert 'data-editor="python"' in coding and "tree = ..." in coding
     assert 'hx-trigger="load"' in coding and "/static/dist/editor.js" in coding

@@ -107,7 +107,7 @@ def test_coding_submission_shows_the_checks_table(learner_client, exercises, dja
         ("is-fail", "the tree is depth-limited"),
         ("is-fail", "the most important feature"),
     ]
-    assert "Expected max_depth=2, got max_depth=1." in body
+    assert "`max_depth`: expected 2, got 1." in body
     assert "largest importance" not in body and "ref.top_feature" not in body
     assert "The solution is shown once you have passed this exercise." in body
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -53,17 +54,20 @@ def private_media(settings) -> Iterator[Path]:
     """
     folder = f"test-{uuid.uuid4().hex[:12]}"
     location = Path(settings.MEDIA_ROOT) / folder
+    private = Path(tempfile.mkdtemp(prefix="glassbook-private-"))  # never below MEDIA_ROOT
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
             "OPTIONS": {"location": str(location), "base_url": f"{settings.MEDIA_URL}{folder}/"},
         },
+        "private": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(private)}},
     }
     try:
         yield location
     finally:
         shutil.rmtree(location, ignore_errors=True)
+        shutil.rmtree(private, ignore_errors=True)
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """Every API response a test receives is checked against the generated OpenAPI schema.
 
 Successful responses must match the operation's documented response; every error must
-have the one error shape of API.md. A mismatch fails the test that made the request.
+have the one error shape of API.md and a status the operation documents. A mismatch fails
+the test that made the request.
 """
 
 from __future__ import annotations
@@ -75,10 +76,17 @@ def check_response(method: str, path: str, response: Any) -> None:
     if "json" not in content_type:
         return
     body = json.loads(response.content or b"null")
+    found = _operation(path, method)
     if response.status_code >= 400:
         jsonschema.validate(body, ERROR_SHAPE)
+        if found is not None:  # an unknown path or method has no operation to document it
+            template, operation = found
+            documented = operation.get("responses", {})
+            assert str(response.status_code) in documented, (
+                f"{method} {template} answered {response.status_code}, which its schema does not document: "
+                f"{sorted(documented)}"
+            )
         return
-    found = _operation(path, method)
     assert found is not None, f"{method} {path} is not in the OpenAPI schema"
     template, operation = found
     documented = operation.get("responses", {})

@@ -56,15 +56,15 @@ def test_failing_code_shows_the_trimmed_traceback_and_its_line(run_code):
     assert "sandbox" not in body["error"] and "site-packages" not in body["error"]
 
 
-def test_a_figure_becomes_a_url_that_serves_a_png(run_code, client):
+def test_a_figure_becomes_a_url_that_serves_a_png(run_code, learner_api):
     body = run_code(
         "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.bar(['a', 'b'], [3, 5])\nprint('drawn')\n"
     )
     assert body["status"] == "succeeded" and body["stdout"] == "drawn\n"
     assert len(body["figures"]) == 1
     url = body["figures"][0]
-    assert url.startswith("http://testserver/media/") and url.endswith("/figure-0.png")
-    response = client.get(path_of(url))
+    assert url.startswith(f"http://testserver/runs/{body['id']}/files/") and url.endswith("/figure-0.png")
+    response = learner_api.get(path_of(url))
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"\x89PNG\r\n\x1a\n")
 

@@ -1,9 +1,11 @@
-"""Check a certificate's signed credential offline, against a public key file.
+"""Check a certificate's signed credential offline, against a key file.
 
-    manage.py verify_credential glassbook-credential-XXXX.json --key glassbook-certificate-key.json
+    manage.py verify_credential glassbook-credential-XXXX.json --key did.json
 
-The key file is what `/.well-known/glassbook-certificate-key.json` serves (a JWK). Without
---key, this site's own current key is used. Exit status 0 when valid, 1 otherwise.
+The key file is the site's DID document (``/.well-known/did.json``), or a bare Ed25519 JWK
+(``/.well-known/glassbook-certificate-key.json``). Without --key, every key this site ever
+signed with is used. Every proof (eddsa-rdfc-2022 and eddsa-jcs-2022) must be valid.
+Exit status 0 when valid, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -22,14 +24,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("credential", type=Path, help="the credential JSON file")
-        parser.add_argument("--key", type=Path, help="the public JWK file (default: this site's key)")
+        parser.add_argument("--key", type=Path, help="a DID document or a JWK (default: this site's keys)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         document = _read_json(options["credential"], "credential")
-        jwk = _read_json(options["key"], "key") if options["key"] else signing.public_jwk()
-        if not isinstance(jwk, dict):
-            raise CommandError("The key file must hold a JWK object.")
-        result = credentials.verify(document, jwk)
+        keys = _keys(_read_json(options["key"], "key")) if options["key"] else None
+        result = credentials.verify(document, keys)
         if not result.ok:
             raise CommandError(f"INVALID: {result.reason}", returncode=1)
         subject = document.get("credentialSubject", {})
@@ -39,7 +39,21 @@ class Command(BaseCommand):
                 f"VALID: {subject.get('name')} — {achievement.get('name')} — {document.get('validFrom')}"
             )
         )
-        self.stdout.write(f"Signed with key {jwk.get('kid')}. Revocation status: {document.get('id')}")
+        status = document.get("credentialStatus") or {}
+        self.stdout.write(
+            f"{result.reason}. Revocation status: {status.get('statusListCredential') or document.get('id')}"
+        )
+
+
+def _keys(value: Any) -> signing.KeyLookup:
+    if not isinstance(value, dict):
+        raise CommandError("The key file must hold a DID document or a JWK object.")
+    try:
+        if "verificationMethod" in value:
+            return signing.keys_from_did_document(value)
+        return signing.keys_from_jwk(value)
+    except ValueError as exc:
+        raise CommandError(f"The key file holds no usable Ed25519 key: {exc}") from exc
 
 
 def _read_json(path: Path, what: str) -> Any:
