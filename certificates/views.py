@@ -27,7 +27,10 @@ def mine(request: HttpRequest) -> HttpResponse:
 def _mine(request: HttpRequest, name_form: NameForm, status: int = 200) -> HttpResponse:
     certificates = list(selectors.certificates_of(request.user))
     pending = next((certificate for certificate in certificates if certificate.name_pending), None)
+    from courseware.selectors import my_courses
+
     context = {
+        "in_progress": [item for item in my_courses(request.user) if not item.goal.completed],
         "certificates": certificates,
         "name_form": name_form if pending else None,
         "pending_name": pending.learner_name if pending else "",

@@ -119,6 +119,9 @@ class CourseProgress(models.Model):
     percent = models.PositiveIntegerField(default=0)
     completed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Where "Continue" takes the learner: the page they last opened, read or not.
+    last_page = models.ForeignKey(Page, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    last_opened_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

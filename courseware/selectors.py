@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 
 from courseware.models import Chapter, Course, CourseProgress, Page, PageRead
 
@@ -112,3 +114,62 @@ def page_url(page: Page) -> str:
         "courseware:page",
         kwargs={"course_slug": page.course.slug, "chapter_slug": page.chapter.slug, "page_slug": page.slug},
     )
+
+
+@dataclass(frozen=True)
+class CertificateGoal:
+    """How far a learner is from a course's certificate, in the course's own terms."""
+
+    pass_percent: int
+    points: float
+    points_total: float
+    points_needed: float  # more points to reach the pass mark (0 when reached)
+    pages_left: int  # pages still to read when the course requires all of them
+    require_all_pages: bool
+    completed: bool
+
+
+def certificate_goal(course: Course, progress: CourseProgress | None) -> CertificateGoal:
+    points = progress.points if progress else 0.0
+    points_total = progress.points_total if progress else 0.0
+    page_total = progress.page_total if progress else course.page_count
+    pages_read = progress.pages_read if progress else 0
+    needed = max(0.0, math.ceil((course.pass_mark * points_total - points) * 10 - 1e-6) / 10)
+    return CertificateGoal(
+        pass_percent=round(course.pass_mark * 100),
+        points=points,
+        points_total=points_total,
+        points_needed=needed,
+        pages_left=max(0, page_total - pages_read) if course.require_all_pages else 0,
+        require_all_pages=course.require_all_pages,
+        completed=bool(progress and progress.completed),
+    )
+
+
+@dataclass(frozen=True)
+class MyCourse:
+    course: Course
+    progress: CourseProgress
+    continue_url: str
+    continue_title: str
+    goal: CertificateGoal
+
+
+def my_courses(user: Reader) -> list[MyCourse]:
+    """The courses ``user`` has started, the most recently opened first, with where to continue."""
+    if not user.is_authenticated:
+        return []
+    rows = (
+        CourseProgress.objects.filter(user=user, course__published=True)
+        .select_related("course", "last_page__chapter", "last_page__course")
+        .order_by(F("last_opened_at").desc(nulls_last=True), "-updated_at")
+    )
+    result = []
+    for row in rows:
+        page = row.last_page
+        if page is not None and page.published:
+            url, title = page_url(page), page.title
+        else:
+            url, title = reverse("courseware:course", args=[row.course.slug]), row.course.title
+        result.append(MyCourse(row.course, row, url, title, certificate_goal(row.course, row)))
+    return result

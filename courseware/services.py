@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from courseware.models import Course, CourseProgress, Enrollment, Page, PageRead
 from courseware.progress import recompute_progress
@@ -31,3 +32,19 @@ def mark_page_read(*, user: User, page: Page) -> CourseProgress:
     except IntegrityError:
         pass  # the same read arrived twice at once
     return recompute_progress(user=user, course=page.course)
+
+
+def note_page_opened(*, user: User, page: Page) -> None:
+    """Remember ``page`` as where ``user`` is in its course, for the home page's Continue.
+
+    One UPDATE on the learner's progress row; the first page opened in a course creates the
+    row (with the course's totals) and enrols the learner.
+    """
+    now = timezone.now()
+    updated = CourseProgress.objects.filter(user=user, course_id=page.course_id).update(
+        last_page=page, last_opened_at=now
+    )
+    if not updated:
+        enroll(user=user, course=page.course)
+        recompute_progress(user=user, course=page.course)
+        CourseProgress.objects.filter(user=user, course_id=page.course_id).update(last_page=page, last_opened_at=now)

@@ -28,7 +28,8 @@ def _page_link(course_slug: str, page: Page) -> str:
 @anonymous_page_cache
 def catalogue(request: HttpRequest) -> HttpResponse:
     courses = list(selectors.published_courses())
-    return render(request, "courseware/catalogue.html", {"courses": courses})
+    mine = selectors.my_courses(request.user)
+    return render(request, "courseware/catalogue.html", {"courses": courses, "my_courses": mine})
 
 
 @anonymous_page_cache
@@ -45,6 +46,9 @@ def course_overview(request: HttpRequest, course_slug: str) -> HttpResponse:
         chapters.append({"chapter": chapter, "pages": pages, "read": read, "total": total})
     first_unread = next((p for p in outline.pages if p.pk not in outline.read_ids), None)
     start = first_unread or (outline.pages[0] if outline.pages else None)
+    last_id = outline.progress.last_page_id if outline.progress else None
+    last_opened = next((p for p in outline.pages if p.pk == last_id), None)
+    start = last_opened or start
     return render(
         request,
         "courseware/course.html",
@@ -53,7 +57,8 @@ def course_overview(request: HttpRequest, course_slug: str) -> HttpResponse:
             "chapters": chapters,
             "progress": outline.progress,
             "start_url": _page_link(course.slug, start) if start else None,
-            "resuming": bool(outline.read_ids) and first_unread is not None,
+            "resuming": last_opened is not None or (bool(outline.read_ids) and first_unread is not None),
+            "goal": selectors.certificate_goal(course, outline.progress) if request.user.is_authenticated else None,
         },
     )
 
@@ -61,6 +66,8 @@ def course_overview(request: HttpRequest, course_slug: str) -> HttpResponse:
 @anonymous_page_cache
 def page_view(request: HttpRequest, course_slug: str, chapter_slug: str, page_slug: str) -> HttpResponse:
     page = selectors.get_page_by_slugs(request.user, course_slug, chapter_slug, page_slug)
+    if request.user.is_authenticated:
+        services.note_page_opened(user=cast("User", request.user), page=page)
     outline = selectors.course_outline(request.user, page.course)
     context = reader_page_context(page, outline, link=lambda p: _page_link(course_slug, p))
     return render(request, "courseware/page.html", context)

@@ -49,3 +49,13 @@ def runnables_of_page(page: Page) -> QuerySet[Runnable]:
 
 def get_runnable(page_id: int, index: int) -> Runnable | None:
     return Runnable.objects.filter(page_id=page_id, index=index).first()
+
+
+def runnable_has_output(runnable_id: object) -> bool:
+    """Whether an example shows output stored when its page was published."""
+    try:
+        pk = int(str(runnable_id))
+    except (TypeError, ValueError):
+        return False
+    output = Runnable.objects.filter(pk=pk).values_list("output", flat=True).first()
+    return bool(output and output.get("status"))

@@ -59,7 +59,17 @@ def create(request: HttpRequest) -> HttpResponse:
         next_url = _page_url(request, request.POST.get("page"))
         if _is_htmx(request):
             login = f"{reverse('login')}?{urlencode({'next': next_url})}"
-            return _message(request, "Log in to run code.", status=401, kind="login", login_url=login)
+            response = _message(
+                request,
+                "Log in to run code.",
+                status=401,
+                kind="login",
+                login_url=login,
+                published=selectors.runnable_has_output(request.POST.get("runnable")),
+            )
+            # The example's published output stays where it is; the prompt goes just above it.
+            response["HX-Reswap"] = "beforebegin"
+            return response
         return redirect_to_login(next_url)
     return _create_for_user(request)
 

@@ -17,12 +17,13 @@ const fencedLanguages = [
   LanguageDescription.of({ name: "YAML", alias: ["yaml", "yml", "{exercise}", "{explainlab}"], support: yaml() }),
 ];
 
+// Colours from the page's CSS variables: the editor follows the light or dark theme.
 const theme = EditorView.theme({
-  "&": { fontSize: "14px", border: "1px solid #c9ced6", borderRadius: "8px", backgroundColor: "#fff" },
-  ".cm-content": { fontFamily: "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace", padding: "8px 0" },
-  ".cm-gutters": { backgroundColor: "#f6f7f9", borderRight: "1px solid #e3e6eb", color: "#6b7280", borderRadius: "8px 0 0 8px" },
-  ".cm-activeLine": { backgroundColor: "#f4f7ff" },
-  ".cm-activeLineGutter": { backgroundColor: "#e8eefc" },
+  "&": { fontSize: "14px", border: "1px solid var(--line)", borderRadius: "8px", backgroundColor: "var(--paper)", color: "var(--ink)" },
+  ".cm-content": { fontFamily: "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace", padding: "8px 0", caretColor: "var(--ink)" },
+  ".cm-gutters": { backgroundColor: "var(--paper-soft)", borderRight: "1px solid var(--line)", color: "var(--muted)", borderRadius: "8px 0 0 8px" },
+  ".cm-activeLine": { backgroundColor: "var(--accent-soft)" },
+  ".cm-activeLineGutter": { backgroundColor: "var(--accent-soft)" },
   "&.cm-focused": { outline: "3px solid #8fb0ff" },
   ".cm-line.gb-flash": { backgroundColor: "#fbeaea" },
 });
@@ -62,6 +63,12 @@ function mountMarkdown(textarea) {
   textarea.insertAdjacentElement("afterend", view.dom);
   textarea.editorView = view;
   if (label) label.addEventListener("click", () => view.focus());
+  const hint = document.createElement("p");
+  hint.className = "editor-hint";
+  hint.id = `${textarea.id}-keys`;
+  hint.textContent = "Tab indents; press Esc then Tab to leave the editor.";
+  view.dom.insertAdjacentElement("afterend", hint);
+  view.contentDOM.setAttribute("aria-describedby", hint.id);
 }
 
 function gotoLine(number) {
@@ -157,4 +164,20 @@ document.addEventListener("htmx:afterRequest", (event) => {
     const state = document.getElementById("preview-state");
     if (state) state.textContent = event.detail.successful ? "up to date" : "preview failed; keep typing or save";
   }
+});
+
+// Unsaved edits: leaving the page editor (a link, reload, closing the tab) asks first. Saving
+// submits the form, which is not leaving.
+let unsavedForm = null;
+document.addEventListener("input", (event) => {
+  const form = event.target.closest && event.target.closest("form#page-form");
+  if (form) unsavedForm = form;
+});
+document.addEventListener("submit", (event) => {
+  if (event.target === unsavedForm) unsavedForm = null;
+});
+window.addEventListener("beforeunload", (event) => {
+  if (!unsavedForm) return;
+  event.preventDefault();
+  event.returnValue = ""; // older browsers show their own wording only when this is set
 });

@@ -5,13 +5,37 @@ import { EditorView, keymap } from "@codemirror/view";
 import { Prec } from "@codemirror/state";
 import { indentWithTab } from "@codemirror/commands";
 import { python } from "@codemirror/lang-python";
+import { HighlightStyle, syntaxHighlighting } from "@codemirror/language";
+import { tags } from "@lezer/highlight";
 
+// Colours come from the page's CSS variables, so the editor follows the light or dark theme.
 const theme = EditorView.theme({
-  "&": { fontSize: "14px", border: "1px solid #e3e6eb", borderRadius: "8px", backgroundColor: "#fbfbfd" },
-  ".cm-content": { fontFamily: "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace" },
-  ".cm-gutters": { backgroundColor: "#f6f7f9", borderRight: "1px solid #e3e6eb", borderRadius: "8px 0 0 8px" },
+  "&": { fontSize: "14px", border: "1px solid var(--line)", borderRadius: "8px", backgroundColor: "var(--paper)", color: "var(--ink)" },
+  ".cm-content": { fontFamily: "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace", caretColor: "var(--ink)" },
+  ".cm-gutters": { backgroundColor: "var(--paper-soft)", color: "var(--muted)", borderRight: "1px solid var(--line)", borderRadius: "8px 0 0 8px" },
+  ".cm-activeLine, .cm-activeLineGutter": { backgroundColor: "var(--accent-soft)" },
   "&.cm-focused": { outline: "3px solid #8fb0ff" },
 });
+
+// Token colours with at least 4.5:1 contrast on both themes (see --code-* in glassbook.css).
+const readable = HighlightStyle.define([
+  { tag: tags.keyword, color: "var(--code-keyword)" },
+  { tag: [tags.string, tags.special(tags.string)], color: "var(--code-string)" },
+  { tag: [tags.number, tags.bool, tags.null], color: "var(--code-number)" },
+  { tag: [tags.comment], color: "var(--code-comment)", fontStyle: "italic" },
+  { tag: [tags.function(tags.variableName), tags.definition(tags.variableName)], color: "var(--code-function)" },
+]);
+
+// A short line under each editor: Tab indents inside it, so say how to leave.
+let hintCount = 0;
+function addHint(view) {
+  const hint = document.createElement("p");
+  hint.className = "editor-hint";
+  hint.id = `editor-hint-${++hintCount}`;
+  hint.textContent = "Ctrl+Enter runs. Tab indents; press Esc then Tab to leave the editor.";
+  view.dom.insertAdjacentElement("afterend", hint);
+  view.contentDOM.setAttribute("aria-describedby", hint.id);
+}
 
 function mount(textarea) {
   if (textarea.dataset.mounted) return;
@@ -22,6 +46,7 @@ function mount(textarea) {
     extensions: [
       basicSetup,
       python(),
+      Prec.high(syntaxHighlighting(readable)),
       theme,
       // Highest precedence: the default keymap binds Mod-Enter to "insert blank line".
       Prec.highest(keymap.of([
@@ -45,6 +70,7 @@ function mount(textarea) {
   textarea.style.display = "none";
   textarea.insertAdjacentElement("afterend", view.dom);
   textarea.editorView = view;
+  addHint(view);
 }
 
 function setCode(textarea, code) {

@@ -64,3 +64,13 @@ function setup() {
 }
 
 document.addEventListener("DOMContentLoaded", setup);
+
+// The server answers an invalid spec with 400 and a message saying what to fix. htmx leaves
+// 4xx answers unswapped, which would keep the previous plot on screen as if it were the new
+// result: show the message in the result's place instead.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  if (event.detail.target && event.detail.target.id === "lab-result" && event.detail.xhr.status === 400) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});

@@ -60,8 +60,8 @@ def test_last_page_of_a_chapter_links_to_the_next_chapter(client, tiny_course):
 
 def test_page_view_query_count_is_pinned(learner_client, tiny_course, django_assert_max_num_queries):
     learner_client.get(page_url("first-steps/hello"))  # warm the session
-    # session + user + page + chapters + pages + reads + progress
-    with django_assert_max_num_queries(7):
+    # session + user + page + where-I-am update + chapters + pages + reads + progress
+    with django_assert_max_num_queries(8):
         learner_client.get(page_url("first-steps/hello"))
 
 

@@ -261,3 +261,47 @@ def quiz_course_for_browser(live_site, instructor, tmp_path):
 
     shutil.copytree(FIXTURES / "quiz-course", tmp_path / "quiz-course")
     call_command("import_course", str(tmp_path / "quiz-course"), "--owner", instructor.username, verbosity=0)
+
+
+def test_leaving_the_page_editor_with_unsaved_edits_asks_first(
+    browser_page, browser_login, instructor, quiz_course_for_browser
+):
+    from playwright.sync_api import expect
+
+    from courseware.models import Page
+
+    target = Page.objects.get(slug="features")
+    page = browser_page
+    browser_login(page, instructor)
+    editor_url = f"/authoring/courses/quiz-course/pages/{target.pk}/"
+    page.goto(editor_url)
+    page.locator(".cm-content").first.wait_for()
+    # Untouched: leaving asks nothing.
+    page.get_by_role("link", name="Back to the course").click()
+    page.wait_for_url("**/authoring/courses/quiz-course/")
+
+    page.goto(editor_url)
+    editor = page.locator(".cm-content").first
+    editor.click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type("\nA sentence not saved yet.")
+    asked: list[str] = []
+
+    def dismiss(dialog) -> None:
+        asked.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
+    page.get_by_role("link", name="Back to the course").click()
+    page.wait_for_timeout(500)
+    assert asked == ["beforeunload"]
+    expect(page).to_have_url(re.compile(re.escape(editor_url) + "$"))
+    expect(editor).to_contain_text("A sentence not saved yet.")
+
+    # Saving is not leaving.
+    page.remove_listener("dialog", dismiss)
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.wait_for_load_state()
+    assert asked == ["beforeunload"]
+    assert "A sentence not saved yet." in Page.objects.get(pk=target.pk).markdown
+    assert not page.console_errors, page.console_errors

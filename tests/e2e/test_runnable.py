@@ -100,9 +100,40 @@ def test_anonymous_readers_see_stored_output_and_are_asked_to_log_in(course, bro
     widgets = page.locator(".widget.runnable")
     expect(widgets).to_have_count(2)
     expect(widgets.nth(1).locator(".run-figures img")).to_have_count(1)
-    widgets.first.locator("[data-run-button]").click()
-    prompt = widgets.first.locator(".run-notice-login")
+    first = widgets.first
+    expect(first.locator(".run-stdout")).to_contain_text("Hello from the sandbox")
+    first.locator("[data-run-button]").click()
+    prompt = first.locator(".run-notice-login")
     expect(prompt).to_contain_text("Log in to run code")
+    expect(prompt).to_contain_text("The output below is what this example printed")
+    # The published output is still there, below the prompt, after a second press too.
+    first.locator("[data-run-button]").click()
+    expect(prompt).to_have_count(1)
+    expect(first.locator(".run-stdout")).to_contain_text("Hello from the sandbox")
+    assert first.evaluate(
+        "w => w.querySelector('.run-notice-login').compareDocumentPosition(w.querySelector('.run-stdout'))"
+        " & Node.DOCUMENT_POSITION_FOLLOWING"
+    )
     expect(prompt.locator("a")).to_have_attribute(
         "href", "/accounts/login/?next=%2Fcourses%2Frunnable-course%2Fexamples%2Fprinting%2F"
     )
+
+
+def test_a_second_run_of_an_edited_example_shows_its_own_output(course, browser_page, browser_login, learner):
+    from playwright.sync_api import expect
+
+    page = browser_page
+    browser_login(page, learner)
+    page.goto(PAGE)
+    widget = first_example(page)
+    editor = widget.locator(".cm-content")
+    for n in (1, 2):
+        editor.click()
+        page.keyboard.press("Control+a")
+        page.keyboard.press("Delete")
+        page.keyboard.type(f'print("run number", {n})')
+        widget.locator("[data-run-button]").click()
+        panel = widget.locator('.run-panel[data-status="succeeded"]')
+        expect(panel.locator(".run-stdout")).to_have_text(f"run number {n}\n", timeout=30_000)
+    expect(widget.locator(".runnable-output")).to_have_count(1)
+    assert page.console_errors == []
