@@ -175,7 +175,8 @@ class Outcome:
 
 
 def clip_stream(text: str | None) -> str:
-    text = text or ""
+    # A NUL is valid output but PostgreSQL text cannot hold it: shown as its escape instead.
+    text = (text or "").replace("\x00", "\\x00")
     return text if len(text) <= MAX_STREAM_CHARS else text[:MAX_STREAM_CHARS] + "\n… (cut)"
 
 
