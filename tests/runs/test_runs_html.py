@@ -62,8 +62,9 @@ def test_figures_are_shown_as_images(post_run, learner_client, client):
     run = Run.objects.get()
     body = learner_client.get(f"/runs/{run.pk}/panel/").content.decode()
     src = re.search(r'<img src="([^"]+)" alt="Figure 1', body).group(1)
-    png = client.get(src)
+    png = learner_client.get(src)
     assert png.status_code == 200 and png["Content-Type"] == "image/png"
+    assert client.get(src).status_code in (401, 403, 404), "a learner's figure is theirs alone"
 
 
 def test_truncated_output_is_marked(post_run, learner_client):

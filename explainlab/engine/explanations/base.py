@@ -74,6 +74,7 @@ class ExplanationInfo:
     models: tuple[str, ...] | None = None  # None = every model in the registry
     excluded_models: tuple[str, ...] = ()
     tasks: frozenset[str] = ALL_TASKS
+    datasets: tuple[str, ...] | None = None  # None = any data set of a supported task
     check: Check | None = field(default=None, repr=False)
 
     def model_keys(self, all_models: list[str]) -> list[str]:
@@ -92,5 +93,6 @@ class ExplanationInfo:
             "scope": "local" if self.needs_instance else "global",
             "models": self.model_keys(all_models),
             "tasks": sorted(self.tasks),
+            "datasets": list(self.datasets) if self.datasets is not None else None,
             "options": [p.to_dict() for p in self.options],
         }

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from explainlab.engine import cost
-from explainlab.engine.explanations._network import image_check
+from explainlab.engine.explanations._network import IMAGE_SHAPES, image_check
 from explainlab.engine.explanations.base import ExplainContext, Explanation, ExplanationInfo, SpecView
 from explainlab.engine.params import Param
 
@@ -115,6 +115,7 @@ EXPLANATION = ExplanationInfo(
     compute=compute,
     cost=estimate,
     models=("mlp",),
+    datasets=tuple(IMAGE_SHAPES),
     check=image_check,
     options=(Param("steps", "int", 64, "Integrated Gradients steps along the path", min=8, max=512),),
 )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from explainlab.engine import cost
-from explainlab.engine.explanations._network import image_check
+from explainlab.engine.explanations._network import IMAGE_SHAPES, image_check
 from explainlab.engine.explanations.base import ExplainContext, Explanation, ExplanationInfo, SpecView
 from explainlab.engine.params import Param
 
@@ -106,6 +106,7 @@ EXPLANATION = ExplanationInfo(
     compute=compute,
     cost=estimate,
     models=("mlp",),
+    datasets=tuple(IMAGE_SHAPES),
     check=image_check,
     options=(
         Param("layer", "int", 1, "hidden layer to show (1 = the first; capped at the network's depth)", min=1, max=3),
