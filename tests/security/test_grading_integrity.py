@@ -24,6 +24,7 @@ import re
 import struct
 import textwrap
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -197,12 +198,24 @@ def secrets_of(ex: Coding) -> list[str]:
 
 
 def memory_needles(ex: Coding) -> list[bytes]:
-    """What a scan of the learner's memory must not find: each line of the solution, and each
-    hidden expected number as the 8 bytes of a double (computed, never printed)."""
-    needles = [line.encode() for line in secrets_of(ex) if line in ex.solution]
-    for index in ex.hidden:
-        needles += [struct.pack("<d", leaf) for leaf in _leaves(ex.reference[index]) if isinstance(leaf, float)]
-    return needles
+    """What a scan of the learner's memory must not find: the longest lines of the solution, and
+    hidden expected numbers as the 8 bytes of a double (computed, never printed)."""
+    lines = sorted((line for line in secrets_of(ex) if line in ex.solution), key=len, reverse=True)
+    needles = [line.encode() for line in lines[:MAX_LINE_NEEDLES]]
+    numbers = [leaf for index in ex.hidden for leaf in _leaves(ex.reference[index]) if isinstance(leaf, float)]
+    # A fraction with a small denominator (an accuracy of 13/15) is in any process's memory by
+    # chance and would prove nothing; a few numbers are enough, and each costs a pass of the scan.
+    numbers = [x for x in numbers if float(Fraction(x).limit_denominator(1000)) != x]
+    return needles + [struct.pack("<d", x) for x in numbers[:MAX_NUMBER_NEEDLES]]
+
+
+MAX_LINE_NEEDLES = 4  # the longest lines of the solution: the least likely to occur by chance
+MAX_NUMBER_NEEDLES = 4
+
+
+def halves(needle: bytes) -> tuple[str, str]:
+    middle = len(needle) // 2
+    return needle[:middle].hex(), needle[middle:].hex()
 
 
 def assert_not_fooled(ex: Coding, body: dict[str, Any]) -> None:
@@ -478,9 +491,11 @@ GENERIC: dict[str, str] = {
     # gc scans for anything that looks like a solution, a check or an expected value, and
     # reading /proc/self/* (mem included) for the solution's lines and the hidden numbers.
     "gc_and_proc_scan": """
-        import re
-        NEEDLES = [bytes.fromhex(h)[::-1] for h in __NEEDLES__]
-        CONTROL = ("gbcontrol-" + "7f3a9c1e").encode()
+        # Each needle arrives as two hex halves and is never put together here: a whole copy in
+        # this process would be found by the scan itself.
+        NEEDLES = [(bytes.fromhex(a), bytes.fromhex(b)) for a, b in __NEEDLES__]
+        CONTROL_TEXT = ("gbcontrol-" + "7f3a9c1e").encode()  # whole on purpose: the scan must find it
+        CONTROL = (b"gbcontrol-", b"7f3a9c1e")
 
         def scan_gc():
             for obj in gc.get_objects():
@@ -493,12 +508,20 @@ GENERIC: dict[str, str] = {
             for referrer in gc.get_referrers(*[v for v in globals().values() if isinstance(v, Liar)][:1]):
                 note("referrer", type(referrer).__name__)
 
-        PATTERN = re.compile(b"|".join(re.escape(n) for n in NEEDLES + [CONTROL]))
-
         def scan_memory(when):
             found = set()
             def look(data):
-                found.update(m.group(0) for m in PATTERN.finditer(data))
+                # bytes.find runs at memory speed; a regex alternation of the needles is too
+                # slow to cover a whole process within the run's wall clock.
+                for head, tail in NEEDLES + [CONTROL]:
+                    if (head, tail) in found:
+                        continue
+                    at = data.find(head)
+                    while at >= 0:
+                        if data.startswith(tail, at + len(head)):
+                            found.add((head, tail))
+                            break
+                        at = data.find(head, at + 1)
             with open("/proc/self/maps") as maps, open("/proc/self/mem", "rb", buffering=0) as mem:
                 for line in maps:
                     fields = line.split()
@@ -547,21 +570,12 @@ def test_the_honest_solution_passes(attempt, key):
     assert all(check["passed"] for check in body["checks"])
 
 
-SLOW_SCAN = pytest.mark.xfail(
-    reason="the scan of the whole process's memory can outrun the run's 10 s wall clock on a busy machine; "
-    "the attempt is then stopped (not correct) before the scan reports",
-    strict=False,
-)
-
-
-@pytest.mark.parametrize(
-    "name", [pytest.param(n, marks=SLOW_SCAN) if n == "gc_and_proc_scan" else n for n in sorted(GENERIC)]
-)
+@pytest.mark.parametrize("name", sorted(GENERIC))
 @pytest.mark.parametrize("key", KEYS)
 def test_generic_attack_does_not_pass(attempt, course_ids, key, name):
     ex = CODING[key]
     reference_of(key, course_ids[key])  # the needles include the hidden expected values
-    needles = [needle[::-1].hex() for needle in memory_needles(ex)] if name == "gc_and_proc_scan" else []
+    needles = [halves(needle) for needle in memory_needles(ex)] if name == "gc_and_proc_scan" else []
     body = attempt(key, attack_code(ex, GENERIC[name], needles=needles))
     assert_not_fooled(ex, body)
     if name == "gc_and_proc_scan":
